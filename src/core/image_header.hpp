@@ -1,0 +1,22 @@
+#pragma once
+// Reads an image's dimensions from its header without decoding it, so that a
+// 30000x30000 "decompression bomb" is refused before any pixel buffer is allocated.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace ocrserve {
+
+struct ImageHeader {
+  std::string format;  // "jpeg", "png", "bmp", "webp", "tiff", …
+  uint32_t width = 0;
+  uint32_t height = 0;
+};
+
+// The format and size stated by the header, or nullopt when the bytes are not an image
+// format we recognise or the header is truncated. Dimensions may be 0 for formats whose
+// size we do not parse here (then only the decoder's own limits apply).
+std::optional<ImageHeader> read_image_header(const uint8_t* data, size_t size);
+
+}  // namespace ocrserve

@@ -1,0 +1,24 @@
+#pragma once
+// JSON file reading and typed field access whose errors name the file and the field.
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace ocrserve {
+
+using Json = nlohmann::json;
+
+// Parses a JSON file; Error(not_found) if missing, Error(bad_input) "file: line L: …" if malformed.
+Json read_json_file(const std::filesystem::path& path);
+
+// Field access for configuration objects: `where` names the object in messages
+// (e.g. "pipeline.json: tasks[0].transforms[2] (Resize)").
+template <typename T>
+T required_field(const Json& object, const char* key, const std::string& where);
+template <typename T>
+T optional_field(const Json& object, const char* key, const T& fallback, const std::string& where);
+
+}  // namespace ocrserve
+
+#include "core/json_file_inl.hpp"
