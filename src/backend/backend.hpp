@@ -7,13 +7,9 @@
 #include <vector>
 
 #include "core/tensor.hpp"
+#include "ocrserve/options.hpp"
 
 namespace ocrserve {
-
-struct BackendOptions {
-  int intra_op_threads = 1;   // threads one inference may use (0 = library default)
-  bool optimize = true;       // graph optimisations (constant folding, fusions)
-};
 
 // One session. Safe to call run() from one thread at a time; use one Backend per worker.
 class Backend {

@@ -1,1 +1,38 @@
-int main() { return 0; }
+// ocrserve: deploy and serve OCR models. Subcommands live in src/cli/*_command.cpp.
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "ocrserve/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ocrserve: run and serve OCR models (text detection and recognition) packaged as mmdeploy SDK models",
+               "ocrserve"};
+  app.set_version_flag("--version", "ocrserve 0.1.0");
+  app.require_subcommand(1);
+  app.footer("Run `ocrserve COMMAND --help` for a command's options. Exit codes: 0 ok, 1 internal error, "
+             "2 usage error, 3 bad input, 4 not found, 5 unsupported.");
+  ocrserve::add_infer_command(app);
+  ocrserve::add_package_command(app);
+  spdlog::set_level(spdlog::level::warn);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const ocrserve::Error& e) {
+    std::cerr << "ocrserve: error: " << e.what() << "\n";
+    return ocrserve::exit_code(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "ocrserve: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,1 +1,92 @@
-// placeholder
+// Resizing transforms: MMCV's Resize (fit into a scale, optionally keeping the aspect ratio)
+// and MMOCR's RescaleToHeight (text-line height for recognisers).
+#include <algorithm>
+#include <cmath>
+
+#include <opencv2/imgproc.hpp>
+
+#include "transform/params.hpp"
+#include "transform/transform.hpp"
+
+namespace ocrserve {
+namespace {
+
+void resize_to(Sample& sample, cv::Size target) {
+  target.width = std::max(target.width, 1);
+  target.height = std::max(target.height, 1);
+  const cv::Size before = sample.image.size();
+  if (target != before) cv::resize(sample.image, sample.image, target, 0, 0, cv::INTER_LINEAR);
+  sample.scale_x *= static_cast<double>(target.width) / before.width;
+  sample.scale_y *= static_cast<double>(target.height) / before.height;
+  sample.resized_size = target;
+}
+
+// Params: scale [w, h] (or one number), keep_ratio (default true). With keep_ratio the image
+// is scaled by min(long/max(h,w), short/min(h,w)) as mmcv.imrescale does.
+// allow_upscale (ours, default true): false only ever shrinks — PaddleOCR's "limit_type: max".
+class Resize final : public Transform {
+ public:
+  Resize(const Json& params, const std::string& where) {
+    if (!params.contains("scale")) throw Error(ErrorKind::bad_input, where + ": missing field \"scale\"");
+    scale_ = size_param(params, "scale", where);
+    keep_ratio_ = optional_field<bool>(params, "keep_ratio", true, where);
+    allow_upscale_ = optional_field<bool>(params, "allow_upscale", true, where);
+  }
+  void apply(Sample& sample) const override {
+    const cv::Size size = sample.image.size();
+    if (!keep_ratio_) {
+      resize_to(sample, scale_);
+      return;
+    }
+    const double long_edge = std::max(scale_.width, scale_.height);
+    const double short_edge = std::min(scale_.width, scale_.height);
+    double factor = std::min(long_edge / std::max(size.width, size.height),
+                             short_edge / std::min(size.width, size.height));
+    if (!allow_upscale_) factor = std::min(factor, 1.0);
+    resize_to(sample, {static_cast<int>(size.width * factor + 0.5), static_cast<int>(size.height * factor + 0.5)});
+  }
+
+ private:
+  cv::Size scale_;
+  bool keep_ratio_ = true;
+  bool allow_upscale_ = true;
+};
+
+// Params: height, min_width, max_width (null = unbounded), width_divisor (default 1).
+class RescaleToHeight final : public Transform {
+ public:
+  RescaleToHeight(const Json& params, const std::string& where) {
+    height_ = required_field<int>(params, "height", where);
+    min_width_ = optional_field<int>(params, "min_width", 1, where);
+    max_width_ = optional_field<int>(params, "max_width", 0, where);
+    width_divisor_ = optional_field<int>(params, "width_divisor", 1, where);
+    if (height_ <= 0 || width_divisor_ <= 0 || min_width_ < 0 || max_width_ < 0) {
+      throw Error(ErrorKind::bad_input, where + ": height and width_divisor must be positive, widths non-negative");
+    }
+  }
+  void apply(Sample& sample) const override {
+    const cv::Size size = sample.image.size();
+    int width = static_cast<int>(std::ceil(static_cast<double>(height_) / size.height * size.width));
+    width = std::max(width, min_width_);
+    if (max_width_ > 0) width = std::min(width, max_width_);
+    width = static_cast<int>(std::ceil(static_cast<double>(width) / width_divisor_)) * width_divisor_;
+    resize_to(sample, {width, height_});
+  }
+
+ private:
+  int height_ = 32;
+  int min_width_ = 1;
+  int max_width_ = 0;
+  int width_divisor_ = 1;
+};
+
+template <typename T>
+TransformFactory factory() {
+  return [](const Json& params, const std::string& where) { return std::make_unique<T>(params, where); };
+}
+
+const TransformRegistration resize("Resize", factory<Resize>());
+const TransformRegistration rescale_to_height("RescaleToHeight", factory<RescaleToHeight>());
+
+}  // namespace
+}  // namespace ocrserve

@@ -1,0 +1,10 @@
+#pragma once
+// How a model runs: what callers choose when they load one.
+namespace ocrserve {
+
+struct BackendOptions {
+  int intra_op_threads = 1;  // threads one inference may use (0 = the backend's default)
+  bool optimize = true;      // graph optimisations (constant folding, operator fusion)
+};
+
+}  // namespace ocrserve

@@ -1,0 +1,35 @@
+#pragma once
+// Text recognition with a model package (CRNN/CTC, attention, …): cropped text lines in, text out.
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "ocrserve/options.hpp"
+#include "ocrserve/results.hpp"
+#include "ocrserve/stage_times.hpp"
+
+namespace ocrserve {
+
+class Model;
+class RecognitionCodec;
+
+class Recognizer {
+ public:
+  explicit Recognizer(const std::filesystem::path& package_dir, const BackendOptions& options = {},
+                      size_t batch_size = 8);
+  ~Recognizer();
+  Recognizer(Recognizer&&) noexcept;
+
+  // One result per crop, in the order given. Crops are batched by similar width.
+  std::vector<RecognizedText> recognize(const std::vector<cv::Mat>& crops, StageTimes* times = nullptr);
+  const Model& model() const { return *model_; }
+
+ private:
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<RecognitionCodec> codec_;
+  size_t batch_size_;
+};
+
+}  // namespace ocrserve

@@ -1,0 +1,17 @@
+#pragma once
+// Each subcommand of `ocrserve` adds itself to the application; its callback throws
+// ocrserve::Error on failure and main() turns that into a message and an exit code.
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+
+namespace ocrserve {
+
+void add_infer_command(CLI::App& app);
+void add_package_command(CLI::App& app);
+
+// Where the default packages (ppocr-det, ppocr-rec, ppocr-cls) live: $OCRSERVE_MODELS, else
+// the models/ folder beside the build directory of this executable, else ./models.
+std::filesystem::path default_models_dir();
+
+}  // namespace ocrserve

@@ -1,0 +1,86 @@
+// Package presets for the PP-OCRv4 ONNX models (PaddleOCR's own inference settings, written
+// as mmdeploy transforms and postprocessor parameters).
+#include "model/package_writer.hpp"
+#include "ocrserve/error.hpp"
+
+namespace ocrserve {
+namespace {
+
+// PaddleOCR normalises BGR pixels with ImageNet statistics in BGR order: (x/255 - m) / s.
+const Json kDetNormalize = {{"type", "Normalize"},
+                            {"mean", {123.675, 116.28, 103.53}},
+                            {"std", {58.395, 57.12, 57.375}},
+                            {"to_rgb", false}};
+// Recognition and angle classification: x/127.5 - 1.
+const Json kTextLineNormalize = {{"type", "Normalize"}, {"mean", {127.5, 127.5, 127.5}}, {"std", {127.5, 127.5, 127.5}}, {"to_rgb", false}};
+const Json kCollect = {{"type", "Collect"}, {"keys", {"img"}}, {"meta_keys", {"ori_shape", "img_shape", "scale_factor"}}};
+
+PackageSpec ppocr_det() {
+  PackageSpec spec;
+  spec.name = "ppocr-det";
+  spec.task = "TextDetector";
+  spec.codebase_task = "TextDetection";
+  // det_limit_side_len 960, limit_type max: only shrink, then pad to a multiple of 32.
+  spec.transforms = Json::array({{{"type", "LoadImageFromFile"}},
+                                 {{"type", "Resize"}, {"scale", {960, 960}}, {"keep_ratio", true}, {"allow_upscale", false}},
+                                 kDetNormalize,
+                                 {{"type", "Pad"}, {"size_divisor", 32}},
+                                 {{"type", "DefaultFormatBundle"}},
+                                 kCollect});
+  spec.component = "DBHead";
+  spec.params = {{"text_repr_type", "quad"}, {"mask_thr", 0.3},        {"min_text_score", 0.6},
+                 {"min_text_width", 3},      {"unclip_ratio", 1.5},    {"max_candidates", 1000}};
+  spec.source = "PP-OCRv4 detection (ch_PP-OCRv4_det_infer.onnx)";
+  return spec;
+}
+
+PackageSpec ppocr_rec() {
+  PackageSpec spec;
+  spec.name = "ppocr-rec";
+  spec.task = "TextRecognizer";
+  spec.codebase_task = "TextRecognition";
+  // rec_image_shape 3,48,320: height 48, width by aspect ratio, padded to at least 320.
+  spec.transforms = Json::array({{{"type", "LoadImageFromFile"}},
+                                 {{"type", "RescaleToHeight"}, {"height", 48}, {"min_width", 8}, {"max_width", 4800}, {"width_divisor", 1}},
+                                 kTextLineNormalize,
+                                 {{"type", "PadToWidth"}, {"width", 320}},
+                                 {{"type", "DefaultFormatBundle"}},
+                                 kCollect});
+  spec.component = "CTCConvertor";
+  spec.params = {{"dict_file", "ppocr_keys_v1.txt"}, {"blank_first", true}, {"with_space", true}, {"apply_softmax", false}};
+  spec.source = "PP-OCRv4 recognition (ch_PP-OCRv4_rec_infer.onnx)";
+  return spec;
+}
+
+PackageSpec ppocr_cls() {
+  PackageSpec spec;
+  spec.name = "ppocr-cls";
+  spec.task = "TextAngleClassifier";
+  spec.codebase_task = "TextAngleClassification";
+  // cls_image_shape 3,48,192.
+  spec.transforms = Json::array({{{"type", "LoadImageFromFile"}},
+                                 {{"type", "RescaleToHeight"}, {"height", 48}, {"min_width", 8}, {"max_width", 192}},
+                                 kTextLineNormalize,
+                                 {{"type", "PadToWidth"}, {"width", 192}},
+                                 {{"type", "DefaultFormatBundle"}},
+                                 kCollect});
+  spec.component = "AngleClassifier";
+  spec.params = {{"labels", {0, 180}}, {"threshold", 0.9}};
+  spec.source = "PP-OCR mobile v2.0 angle classifier (ch_ppocr_mobile_v2.0_cls_infer.onnx)";
+  return spec;
+}
+
+}  // namespace
+
+std::vector<std::string> preset_names() { return {"ppocr-det", "ppocr-rec", "ppocr-cls"}; }
+
+PackageSpec preset_spec(const std::string& preset) {
+  if (preset == "ppocr-det") return ppocr_det();
+  if (preset == "ppocr-rec") return ppocr_rec();
+  if (preset == "ppocr-cls") return ppocr_cls();
+  std::string known;
+  for (const auto& name : preset_names()) known += (known.empty() ? "" : ", ") + name;
+  throw Error(ErrorKind::not_found, "unknown preset \"" + preset + "\" (known: " + known + ")");
+}
+
+}  // namespace ocrserve
