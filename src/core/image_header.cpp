@@ -1,1 +1,105 @@
-// placeholder
+#include "core/image_header.hpp"
+
+#include <cstring>
+
+namespace ocrserve {
+namespace {
+
+// Bounds-checked big/little-endian reads: every access goes through these.
+struct Bytes {
+  const uint8_t* data;
+  size_t size;
+  bool has(size_t offset, size_t count) const { return offset <= size && count <= size - offset; }
+  uint32_t be16(size_t o) const { return (data[o] << 8) | data[o + 1]; }
+  uint32_t be32(size_t o) const {
+    return (static_cast<uint32_t>(data[o]) << 24) | (data[o + 1] << 16) | (data[o + 2] << 8) | data[o + 3];
+  }
+  uint32_t le16(size_t o) const { return data[o] | (data[o + 1] << 8); }
+  uint32_t le24(size_t o) const { return data[o] | (data[o + 1] << 8) | (data[o + 2] << 16); }
+  uint32_t le32(size_t o) const { return le24(o) | (static_cast<uint32_t>(data[o + 3]) << 24); }
+  bool starts(size_t o, const char* text) const {
+    const size_t n = std::strlen(text);
+    return has(o, n) && std::memcmp(data + o, text, n) == 0;
+  }
+};
+
+std::optional<ImageHeader> png(const Bytes& b) {
+  // Signature, then the IHDR chunk: length, "IHDR", width, height (big-endian).
+  if (!b.has(0, 24) || !b.starts(12, "IHDR")) return std::nullopt;
+  return ImageHeader{"png", b.be32(16), b.be32(20)};
+}
+
+std::optional<ImageHeader> jpeg(const Bytes& b) {
+  size_t offset = 2;  // after SOI
+  while (b.has(offset, 2)) {
+    if (b.data[offset] != 0xFF) return std::nullopt;
+    uint8_t marker = b.data[offset + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++offset;
+      continue;
+    }
+    offset += 2;
+    // Markers without a length field.
+    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD9)) {
+      if (marker == 0xD9) return std::nullopt;  // end of image before any frame
+      continue;
+    }
+    if (!b.has(offset, 2)) return std::nullopt;
+    const uint32_t length = b.be16(offset);
+    if (length < 2) return std::nullopt;
+    const bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (frame) {
+      if (!b.has(offset, 7)) return std::nullopt;
+      return ImageHeader{"jpeg", b.be16(offset + 5), b.be16(offset + 3)};
+    }
+    if (marker == 0xDA) return std::nullopt;  // scan data before a frame header
+    offset += length;
+  }
+  return std::nullopt;
+}
+
+std::optional<ImageHeader> bmp(const Bytes& b) {
+  if (!b.has(0, 26)) return std::nullopt;
+  const uint32_t header_size = b.le32(14);
+  if (header_size == 12) return ImageHeader{"bmp", b.le16(18), b.le16(20)};  // OS/2 core header
+  const auto height = static_cast<int32_t>(b.le32(22));
+  const auto width = static_cast<int32_t>(b.le32(18));
+  if (width < 0) return std::nullopt;
+  // A negative height means rows are stored top-down.
+  const uint32_t abs_height = height < 0 ? 0u - static_cast<uint32_t>(height) : static_cast<uint32_t>(height);
+  return ImageHeader{"bmp", static_cast<uint32_t>(width), abs_height};
+}
+
+std::optional<ImageHeader> gif(const Bytes& b) {
+  if (!b.has(0, 10)) return std::nullopt;
+  return ImageHeader{"gif", b.le16(6), b.le16(8)};
+}
+
+std::optional<ImageHeader> webp(const Bytes& b) {
+  if (b.starts(12, "VP8X") && b.has(24, 6)) return ImageHeader{"webp", b.le24(24) + 1, b.le24(27) + 1};
+  if (b.starts(12, "VP8L") && b.has(21, 4)) {
+    const uint32_t bits = b.le32(21);
+    return ImageHeader{"webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1};
+  }
+  if (b.starts(12, "VP8 ") && b.has(26, 4)) return ImageHeader{"webp", b.le16(26) & 0x3FFF, b.le16(28) & 0x3FFF};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ImageHeader> read_image_header(const uint8_t* data, size_t size) {
+  const Bytes b{data, size};
+  if (b.starts(0, "\x89PNG\r\n\x1a\n")) return png(b);
+  if (b.has(0, 3) && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return jpeg(b);
+  if (b.starts(0, "BM")) return bmp(b);
+  if (b.starts(0, "GIF87a") || b.starts(0, "GIF89a")) return gif(b);
+  if (b.starts(0, "RIFF") && b.starts(8, "WEBP")) return webp(b);
+  if (b.starts(0, "II*") || b.starts(0, "MM")) {
+    if (b.has(0, 4) && ((data[0] == 'I' && data[3] == 0) || (data[0] == 'M' && data[2] == 0 && data[3] == '*'))) {
+      return ImageHeader{"tiff", 0, 0};  // sizes live in IFDs; the decoded size is checked instead
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace ocrserve

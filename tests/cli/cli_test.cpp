@@ -1,1 +1,234 @@
+// The real `ocrserve` binary: help texts, results, and every input a user can get wrong.
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "support/ground_truth.hpp"
+#include "support/process.hpp"
+
+namespace ocrserve {
+namespace {
+
+namespace fs = std::filesystem;
+using test::kData;
+using test::kModels;
+using test::run_process;
+
+const std::string kBinary = OCRSERVE_BINARY;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ocrserve-cli-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& bytes) {
+    std::ofstream(dir_ / name, std::ios::binary) << bytes;
+    return dir_ / name;
+  }
+  // A copy of a default package that a test may break.
+  fs::path package_copy(const std::string& package) {
+    fs::copy(kModels / package, dir_ / package, fs::copy_options::recursive);
+    return dir_ / package;
+  }
+  test::ProcessResult infer(const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {kBinary, "infer"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_process(args);
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(Cli, HelpListsCommandsAndOptions) {
+  const auto top = run_process({kBinary, "--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* word : {"infer", "package", "Exit codes"}) EXPECT_NE(top.out.find(word), std::string::npos) << word;
+  const auto infer_help = run_process({kBinary, "infer", "--help"});
+  EXPECT_EQ(infer_help.exit_code, 0);
+  for (const char* word : {"--model", "--rec", "--cls", "--json", "--show", "--threads", "--batch-size"}) {
+    EXPECT_NE(infer_help.out.find(word), std::string::npos) << word;
+  }
+  const auto package_help = run_process({kBinary, "package", "--help"});
+  EXPECT_EQ(package_help.exit_code, 0);
+  for (const char* word : {"--onnx", "--preset", "ppocr-det", "--params", "--dict", "--output", "--force"}) {
+    EXPECT_NE(package_help.out.find(word), std::string::npos) << word;
+  }
+  EXPECT_EQ(run_process({kBinary}).exit_code, 2);
+  EXPECT_EQ(run_process({kBinary, "infer", "--no-such-option", "x.jpg"}).exit_code, 2);
+}
+
+TEST_F(Cli, DetectionPrintsBoundaryResult) {
+  const auto json_file = dir_ / "det.json";
+  const auto r = infer({"--model", (kModels / "ppocr-det").string(), (kData / "demo/demo_text_det.jpg").string(),
+                        "--json", json_file.string(), "--show", (dir_ / "det.png").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(json.contains("boundary_result"));
+  EXPECT_GE(json["boundary_result"].size(), 9u);
+  for (const auto& box : json["boundary_result"]) EXPECT_EQ(box.size(), 9u);  // 4 points + score
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(json_file)), json);
+  const cv::Mat picture = cv::imread((dir_ / "det.png").string());
+  EXPECT_EQ(picture.cols, cv::imread((kData / "demo/demo_text_det.jpg").string()).cols);
+}
+
+TEST_F(Cli, RecognitionPrintsTextAndScore) {
+  const auto r = infer({"--model", (kModels / "ppocr-rec").string(), (kData / "demo/demo_text_recog.jpg").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_EQ(json["text"], "STAR");
+  EXPECT_GT(json["score"].get<double>(), 0.9);
+}
+
+TEST_F(Cli, EndToEndWithDefaultsAndPicture) {
+  const auto r = infer({(kData / "demo/demo_text_ocr.jpg").string(), "--show", (dir_ / "ocr.png").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(json.is_array());
+  std::string texts;
+  for (const auto& item : json) {
+    for (const char* key : {"polygon", "det_score", "text", "score"}) EXPECT_TRUE(item.contains(key)) << key;
+    texts += item["text"].get<std::string>() + " ";
+  }
+  EXPECT_NE(texts.find("SALE"), std::string::npos) << texts;
+  const cv::Mat picture = cv::imread((dir_ / "ocr.png").string());
+  EXPECT_EQ(picture.cols, 2 * 727);  // image and text panel side by side
+  EXPECT_EQ(picture.rows, 610);
+}
+
+TEST_F(Cli, SeveralImagesListEachAndKeepGoingPastABadOne) {
+  const auto r = infer({"--model", (kModels / "ppocr-rec").string(), (kData / "demo/demo_text_recog.jpg").string(),
+                        (kData / "demo/broken.jpg").string()});
+  EXPECT_EQ(r.exit_code, 3);
+  const auto json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[0]["result"]["text"], "STAR");
+  EXPECT_EQ(json[1]["error"]["type"], "bad_input");
+}
+
+TEST_F(Cli, BadImagesGiveClearErrors) {
+  const std::string det = (kModels / "ppocr-det").string();
+  struct Case {
+    fs::path image;
+    int exit_code;
+    std::string message;
+  };
+  cv::Mat one(1, 1, CV_8UC3, cv::Scalar(255, 255, 255));
+  cv::imwrite((dir_ / "one.png").string(), one);
+  // A PNG whose header claims 30000 x 30000 pixels, followed by nothing.
+  std::string bomb = std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x75\x30\0\0\x75\x30\x08\x02\0\0\0", 29);
+  bomb += std::string(4, '\0');
+  const std::vector<Case> cases = {
+      {dir_ / "missing.jpg", 4, "not found"},
+      {write("empty.jpg", ""), 3, "empty"},
+      {kData / "demo/broken.jpg", 3, "broken.jpg"},
+      {write("text.jpg", "this is not a picture\n"), 3, "not an image"},
+      {write("truncated.png", test::slurp_text(dir_ / "one.png").substr(0, 30)), 3, "truncated.png"},
+      {write("bomb.png", bomb), 3, "30000"},
+  };
+  for (const auto& c : cases) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = infer({"--model", det, c.image.string()});
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.image << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.image << ": " << r.err;
+    EXPECT_NE(r.err.find(c.image.filename().string()), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    (void)start;
+  }
+  const auto tiny = infer({"--model", det, (dir_ / "one.png").string()});
+  ASSERT_EQ(tiny.exit_code, 0) << tiny.err;
+  EXPECT_EQ(nlohmann::json::parse(tiny.out)["boundary_result"].size(), 0u);
+}
+
+TEST_F(Cli, BrokenPackagesNameTheFileAndField) {
+  const std::string image = (kData / "demo/demo_text_det.jpg").string();
+  {
+    const auto pkg = package_copy("ppocr-det");
+    fs::remove(pkg / "deploy.json");
+    const auto r = infer({"--model", pkg.string(), image});
+    EXPECT_EQ(r.exit_code, 4);
+    EXPECT_NE(r.err.find("deploy.json"), std::string::npos) << r.err;
+    fs::remove_all(pkg);
+  }
+  {
+    const auto pkg = package_copy("ppocr-det");
+    write("ppocr-det/pipeline.json", "{\"pipeline\": {\"tasks\": [");
+    const auto r = infer({"--model", pkg.string(), image});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("pipeline.json"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("malformed JSON"), std::string::npos) << r.err;
+    fs::remove_all(pkg);
+  }
+  {
+    const auto pkg = package_copy("ppocr-det");
+    auto pipeline = nlohmann::json::parse(test::slurp_text(pkg / "pipeline.json"));
+    pipeline["pipeline"]["tasks"][0]["transforms"][1]["type"] = "Sharpen";
+    write("ppocr-det/pipeline.json", pipeline.dump());
+    const auto r = infer({"--model", pkg.string(), image});
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_NE(r.err.find("unknown transform \"Sharpen\""), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("transforms[1]"), std::string::npos) << r.err;
+    fs::remove_all(pkg);
+  }
+  {
+    const auto pkg = package_copy("ppocr-det");
+    auto pipeline = nlohmann::json::parse(test::slurp_text(pkg / "pipeline.json"));
+    pipeline["pipeline"]["tasks"][2]["component"] = "MagicHead";
+    write("ppocr-det/pipeline.json", pipeline.dump());
+    const auto r = infer({"--model", pkg.string(), image});
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_NE(r.err.find("MagicHead"), std::string::npos) << r.err;
+    fs::remove_all(pkg);
+  }
+  {
+    const auto pkg = package_copy("ppocr-det");
+    const std::string onnx = test::slurp_text(pkg / "end2end.onnx");
+    write("ppocr-det/end2end.onnx", onnx.substr(0, onnx.size() / 3));
+    const auto r = infer({"--model", pkg.string(), image});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("end2end.onnx"), std::string::npos) << r.err;
+    fs::remove_all(pkg);
+  }
+  {
+    const auto r = infer({"--model", (dir_ / "nowhere").string(), image});
+    EXPECT_EQ(r.exit_code, 4);
+    EXPECT_NE(r.err.find("nowhere"), std::string::npos) << r.err;
+  }
+}
+
+TEST_F(Cli, PackageWritesALoadablePackageAndRefusesToOverwrite) {
+  const fs::path assets = fs::path(OCRSERVE_SOURCE_DIR) / "third_party/ocr-models/assets";
+  const fs::path out = dir_ / "cls";
+  const auto r = run_process({kBinary, "package", "--preset", "ppocr-cls", "--onnx",
+                              (assets / "ch_ppocr_mobile_v2.0_cls_infer.onnx").string(), "--output", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* file : {"deploy.json", "pipeline.json", "detail.json", "end2end.onnx"}) {
+    EXPECT_TRUE(fs::exists(out / file)) << file;
+  }
+  const auto again = run_process({kBinary, "package", "--preset", "ppocr-cls", "--onnx",
+                                  (assets / "ch_ppocr_mobile_v2.0_cls_infer.onnx").string(), "--output", out.string()});
+  EXPECT_EQ(again.exit_code, 3);
+  EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+
+  const auto no_dict = run_process({kBinary, "package", "--preset", "ppocr-rec", "--onnx",
+                                    (assets / "ch_PP-OCRv4_rec_infer.onnx").string(), "--output", (dir_ / "rec").string()});
+  EXPECT_EQ(no_dict.exit_code, 3);
+  EXPECT_NE(no_dict.err.find("--dict"), std::string::npos) << no_dict.err;
+
+  const auto corrupt = run_process({kBinary, "package", "--preset", "ppocr-cls", "--onnx",
+                                    write("bad.onnx", "not a network").string(), "--output", (dir_ / "bad").string()});
+  EXPECT_EQ(corrupt.exit_code, 3);
+  EXPECT_NE(corrupt.err.find("bad.onnx"), std::string::npos) << corrupt.err;
+  EXPECT_FALSE(fs::exists(dir_ / "bad" / "deploy.json"));
+}
+
+}  // namespace
+}  // namespace ocrserve

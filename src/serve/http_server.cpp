@@ -1,0 +1,295 @@
+#include "serve/http_server.hpp"
+
+#include <random>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "ocrserve/error.hpp"
+#include "serve/api_error.hpp"
+
+namespace ocrserve {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) && std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else if (plus_is_space && text[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+void parse_target(HttpRequest& request) {
+  const std::string_view target = request.target;
+  const size_t question = target.find('?');
+  request.path = percent_decode(target.substr(0, question), false);
+  if (question == std::string_view::npos) return;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      request.query.emplace(percent_decode(pair.substr(0, eq), true),
+                            eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+}
+
+const char* reason_type(int status) {
+  switch (status) {
+    case 400: return "BadRequestException";
+    case 408: return "RequestTimeoutException";
+    case 413: return "RequestEntityTooLargeException";
+    default: return "InternalServerException";
+  }
+}
+
+}  // namespace
+
+std::string random_uuid() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  uint64_t high = generator(), low = generator();
+  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
+                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
+struct HttpServer::Impl {
+  asio::io_context io;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::thread> threads;
+  std::atomic<size_t> in_flight{0};
+  size_t thread_count;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<const HttpHandler> handler, HttpLimits limits,
+          std::atomic<size_t>& in_flight)
+      : stream_(std::move(socket)), handler_(std::move(handler)), limits_(limits), in_flight_(in_flight) {
+    beast::error_code ignored;
+    const auto endpoint = stream_.socket().remote_endpoint(ignored);
+    remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  }
+
+  void start() { read_header(); }
+
+ private:
+  void read_header() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(limits_.max_header_size));
+    parser_->body_limit(limits_.max_request_size);
+    stream_.expires_after(limits_.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
+  }
+
+  void on_header(beast::error_code error) {
+    if (error == http::error::end_of_stream || error == beast::error::timeout || error == asio::error::eof ||
+        error == asio::error::connection_reset || error == asio::error::operation_aborted) {
+      return close();
+    }
+    if (error == http::error::header_limit) return reply_error(431, "Request header fields too large.");
+    if (error) return reply_error(400, "Invalid HTTP message.");
+    started_ = std::chrono::steady_clock::now();
+    auto& header = parser_->get();
+    // Refuse an oversized body before reading any of it.
+    if (parser_->content_length() && *parser_->content_length() > limits_.max_request_size) {
+      return reply_error(413, "Request body of " + std::to_string(*parser_->content_length()) +
+                                  " bytes exceeds max_request_size " + std::to_string(limits_.max_request_size) + ".");
+    }
+    if (beast::iequals(header[http::field::expect], "100-continue")) {
+      auto continue_response = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      http::async_write(stream_, *continue_response,
+                        [self = shared_from_this(), continue_response](beast::error_code error, size_t) {
+                          if (error) return self->close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    stream_.expires_after(limits_.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code error, size_t) { self->on_body(error); });
+  }
+
+  void on_body(beast::error_code error) {
+    if (error == http::error::body_limit) {
+      return reply_error(413, "Request body exceeds max_request_size " + std::to_string(limits_.max_request_size) + ".");
+    }
+    if (error == beast::error::timeout) return close();
+    if (error) return reply_error(400, "Invalid HTTP message.");
+    stream_.expires_never();
+
+    auto message = parser_->release();
+    keep_alive_ = message.keep_alive();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      request.headers[name] = std::string(field.value());
+    }
+    request.body = std::move(message.body());
+    request.remote = remote_;
+    parse_target(request);
+    method_ = request.method;
+    target_ = request.target;
+
+    in_flight_++;
+    auto self = shared_from_this();
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    Respond respond = [self, answered](HttpResponse response) {
+      if (answered->exchange(true)) return;
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response)]() mutable { self->write(std::move(response), true); });
+    };
+    try {
+      (*handler_)(std::move(request), respond);
+    } catch (const std::exception& e) {
+      spdlog::error("handler failed: {}", e.what());
+      respond(error_response(500, "InternalServerException", e.what()));
+    }
+  }
+
+  void reply_error(int status, const std::string& message) {
+    keep_alive_ = false;
+    if (method_.empty() && parser_) method_ = std::string(parser_->get().method_string());
+    write(error_response(status, reason_type(status), message), false);
+  }
+
+  void write(HttpResponse response, bool counted) {
+    auto out = std::make_shared<http::response<http::string_body>>();
+    out->version(11);
+    out->result(static_cast<unsigned>(response.status));
+    const bool close_after = response.status >= 400 || !keep_alive_;
+    out->set(http::field::content_type, response.content_type);
+    out->set("x-request-id", random_uuid());
+    out->set(http::field::pragma, "no-cache");
+    out->set(http::field::cache_control, "no-cache; no-store, must-revalidate, private");
+    out->set(http::field::expires, "Thu, 01 Jan 1970 00:00:00 UTC");
+    for (const auto& [name, value] : response.headers) out->set(name, value);
+    out->keep_alive(!close_after);
+    out->body() = std::move(response.body);
+    out->prepare_payload();
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
+    spdlog::info("/{} \"{} {} HTTP/1.1\" {} {}", remote_, method_, target_, response.status, elapsed.count());
+    http::async_write(stream_, *out, [self = shared_from_this(), out, close_after, counted](beast::error_code error, size_t) {
+      if (counted) self->in_flight_--;
+      if (error || close_after) return self->close();
+      self->read_header();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<const HttpHandler> handler_;
+  HttpLimits limits_;
+  std::atomic<size_t>& in_flight_;
+  std::string remote_, method_, target_;
+  bool keep_alive_ = true;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+void accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<const HttpHandler> handler,
+                 HttpLimits limits, std::atomic<size_t>& in_flight) {
+  acceptor->async_accept(asio::make_strand(acceptor->get_executor()),
+                         [acceptor, handler, limits, &in_flight](beast::error_code error, tcp::socket socket) {
+                           if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
+                           if (!error) std::make_shared<Session>(std::move(socket), handler, limits, in_flight)->start();
+                           accept_loop(acceptor, handler, limits, in_flight);
+                         });
+}
+
+}  // namespace
+
+HttpServer::HttpServer(size_t io_threads) : impl_(std::make_unique<Impl>()) {
+  impl_->thread_count = std::max<size_t>(io_threads, 1);
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits) {
+  beast::error_code error;
+  const auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, error);
+  if (error) throw Error(ErrorKind::bad_input, "cannot listen on \"" + host + "\": not an IP address");
+  auto acceptor = std::make_shared<tcp::acceptor>(impl_->io);
+  const tcp::endpoint endpoint(address, port);
+  acceptor->open(endpoint.protocol(), error);
+  if (!error) acceptor->set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor->bind(endpoint, error);
+  if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    throw Error(ErrorKind::bad_input, "cannot listen on " + host + ":" + std::to_string(port) + ": " + error.message());
+  }
+  impl_->acceptors.push_back(acceptor);
+  accept_loop(acceptor, std::make_shared<const HttpHandler>(std::move(handler)), limits, impl_->in_flight);
+  return acceptor->local_endpoint().port();
+}
+
+void HttpServer::start() {
+  impl_->work.emplace(impl_->io.get_executor());
+  for (size_t i = 0; i < impl_->thread_count; ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
+}
+
+void HttpServer::stop_accepting() {
+  asio::post(impl_->io, [impl = impl_.get()] {
+    for (auto& acceptor : impl->acceptors) {
+      beast::error_code ignored;
+      acceptor->close(ignored);
+    }
+  });
+}
+
+size_t HttpServer::in_flight() const { return impl_->in_flight; }
+
+void HttpServer::stop() {
+  if (!impl_) return;
+  impl_->work.reset();
+  impl_->io.stop();
+  for (auto& thread : impl_->threads) {
+    if (thread.joinable()) thread.join();
+  }
+  impl_->threads.clear();
+}
+
+}  // namespace ocrserve

@@ -1,0 +1,72 @@
+#pragma once
+// A small HTTP/1.1 server on Boost.Beast: listeners on several addresses, keep-alive,
+// Expect: 100-continue, and the size limit checked from Content-Length before any body byte is
+// read. Handlers answer asynchronously through a callback that may run on any thread.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ocrserve {
+
+struct HttpRequest {
+  std::string method;                        // "GET", "POST", …
+  std::string target;                        // as sent: path and query
+  std::string path;                          // percent-decoded path, without the query
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::map<std::string, std::string> headers;     // names lower-cased
+  std::string body;
+  std::string remote;                        // "ip:port"
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? "" : it->second;
+  }
+  std::string query_value(const std::string& name, const std::string& fallback = "") const {
+    auto it = query.find(name);
+    return it == query.end() ? fallback : it->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Respond = std::function<void(HttpResponse)>;  // call exactly once, from any thread
+using HttpHandler = std::function<void(HttpRequest&&, Respond)>;
+
+struct HttpLimits {
+  size_t max_request_size = 6553500;         // body bytes; larger → 413 before reading it
+  size_t max_header_size = 64 * 1024;
+  std::chrono::seconds idle_timeout{60};     // a silent client is disconnected (slowloris)
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(size_t io_threads);
+  ~HttpServer();
+
+  // Binds host:port (port 0 = any free port) and returns the bound port. Error(bad_input)
+  // when the address cannot be bound.
+  uint16_t listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits);
+  void start();           // runs the I/O threads
+  void stop_accepting();  // closes the listeners; open connections continue
+  // Requests handed to a handler and not yet answered.
+  size_t in_flight() const;
+  void stop();            // closes everything and joins the I/O threads
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A random version-4 UUID, for x-request-id.
+std::string random_uuid();
+
+}  // namespace ocrserve

@@ -1,0 +1,212 @@
+#include "serve/model_runner.hpp"
+
+#include <bit>
+#include <future>
+
+#include <spdlog/spdlog.h>
+
+namespace ocrserve {
+
+struct ModelRunner::Worker {
+  int id = 0;
+  std::chrono::system_clock::time_point start_time = std::chrono::system_clock::now();
+  std::atomic<bool> ready{false};
+  bool stop = false;  // guarded by ModelRunner::mutex_
+  std::thread thread;
+};
+
+ModelRunner::ModelRunner(ServableSpec spec, RunnerSettings settings)
+    : spec_(std::move(spec)), settings_(settings) {}
+
+ModelRunner::~ModelRunner() { drain(); }
+
+ModelRunner::Submit ModelRunner::submit(Job&& job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return Submit::closed;
+    if (workers_.empty()) return ++stats_.rejected, Submit::no_worker;
+    if (queue_.size() >= settings_.queue_capacity) return ++stats_.rejected, Submit::queue_full;
+    job.enqueued = Clock::now();
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_all();
+  return Submit::accepted;
+}
+
+void ModelRunner::scale(size_t count) {
+  std::lock_guard scaling(scaling_);
+  std::vector<std::unique_ptr<Worker>> stopping;
+  std::vector<std::pair<Worker*, std::future<void>>> starting;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    while (workers_.size() > count) {
+      workers_.back()->stop = true;
+      stopping.push_back(std::move(workers_.back()));
+      workers_.pop_back();
+    }
+    while (workers_.size() < count) {
+      auto worker = std::make_unique<Worker>();
+      worker->id = next_worker_id_++;
+      std::promise<void> loaded;
+      starting.emplace_back(worker.get(), loaded.get_future());
+      worker->thread = std::thread(&ModelRunner::work, this, std::ref(*worker), std::move(loaded));
+      workers_.push_back(std::move(worker));
+    }
+  }
+  wake_.notify_all();
+  for (auto& worker : stopping) worker->thread.join();
+  if (count == 0) fail_queued(Error(ErrorKind::overloaded, "the model was scaled to 0 workers"));
+
+  std::optional<Error> failure;
+  for (auto& [worker, loaded] : starting) {
+    try {
+      loaded.get();
+    } catch (const Error& e) {
+      if (!failure) failure = e;
+    }
+  }
+  if (failure) {
+    // Workers that could not load have ended; forget them.
+    std::lock_guard lock(mutex_);
+    for (auto it = workers_.begin(); it != workers_.end();) {
+      if (!(*it)->ready) {
+        (*it)->thread.join();
+        it = workers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    throw *failure;
+  }
+}
+
+void ModelRunner::drain() {
+  std::lock_guard scaling(scaling_);
+  std::list<std::unique_ptr<Worker>> workers;
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    workers.swap(workers_);
+    // Workers leave only once the queue is empty (see take_batch).
+    for (auto& worker : workers) worker->stop = false;
+  }
+  wake_.notify_all();
+  for (auto& worker : workers) worker->thread.join();
+  fail_queued(Error(ErrorKind::overloaded, "the model was unloaded"));
+}
+
+size_t ModelRunner::worker_count() const {
+  std::lock_guard lock(mutex_);
+  return workers_.size();
+}
+
+size_t ModelRunner::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+std::vector<WorkerStatus> ModelRunner::workers() const {
+  std::lock_guard lock(mutex_);
+  std::vector<WorkerStatus> result;
+  for (const auto& worker : workers_) {
+    result.push_back({worker->id, worker->ready ? "READY" : "LOADING", worker->start_time});
+  }
+  return result;
+}
+
+void ModelRunner::work(Worker& worker, std::promise<void> loaded) {
+  std::unique_ptr<Servable> servable;
+  try {
+    servable = std::make_unique<Servable>(spec_);
+  } catch (const Error& e) {
+    loaded.set_exception(std::make_exception_ptr(e));
+    return;
+  } catch (const std::exception& e) {
+    loaded.set_exception(std::make_exception_ptr(Error(ErrorKind::internal, e.what())));
+    return;
+  }
+  worker.ready = true;
+  loaded.set_value();
+  while (true) {
+    std::vector<Job> batch = take_batch(worker);
+    if (batch.empty()) return;
+    run_batch(*servable, batch);
+  }
+}
+
+// Blocks until a job is queued, then gathers more until batch_size images are held or
+// max_batch_delay has passed since the first was taken. Empty when the worker must stop.
+std::vector<Job> ModelRunner::take_batch(Worker& worker) {
+  std::lock_guard assembling(assembling_);
+  std::unique_lock lock(mutex_);
+  auto must_stop = [&] { return worker.stop || (closed_ && queue_.empty()); };
+  wake_.wait(lock, [&] { return must_stop() || !queue_.empty(); });
+  if (must_stop() && queue_.empty()) return {};
+  if (worker.stop) return {};
+
+  std::vector<Job> batch;
+  size_t images = 0;
+  const auto deadline = Clock::now() + settings_.max_batch_delay;
+  while (true) {
+    while (!queue_.empty() && (batch.empty() || images + queue_.front().images.size() <= settings_.batch_size)) {
+      images += queue_.front().images.size();
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    if (images >= settings_.batch_size || !queue_.empty() || closed_) break;
+    if (!wake_.wait_until(lock, deadline, [&] { return !queue_.empty() || closed_; })) break;
+  }
+  return batch;
+}
+
+void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {
+  const auto start = Clock::now();
+  std::vector<const std::string*> images;
+  for (const auto& job : batch) {
+    stats_.queue_latency_us += std::chrono::duration_cast<std::chrono::microseconds>(start - job.enqueued).count();
+    for (const auto& image : job.images) images.push_back(&image);
+  }
+  std::vector<ItemOutcome> outcomes;
+  std::optional<Error> failure;
+  try {
+    outcomes = servable.run(images);
+  } catch (const Error& e) {
+    failure = e;
+  } catch (const std::exception& e) {
+    failure = Error(ErrorKind::internal, e.what());
+  }
+  stats_.inference_latency_us += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+  stats_.batches++;
+  stats_.jobs += batch.size();
+  stats_.images += images.size();
+  const size_t bucket = std::min<size_t>(std::bit_width(images.size() - 1), stats_.batch_size_counts.size() - 1);
+  stats_.batch_size_counts[images.size() <= 1 ? 0 : bucket]++;
+
+  size_t next = 0;
+  for (auto& job : batch) {
+    const size_t count = job.images.size();
+    if (failure) {
+      stats_.failed_items += count;
+      job.done({}, failure);
+    } else {
+      std::vector<ItemOutcome> mine(std::make_move_iterator(outcomes.begin() + next),
+                                    std::make_move_iterator(outcomes.begin() + next + count));
+      for (const auto& outcome : mine) stats_.failed_items += outcome.error.has_value();
+      job.done(std::move(mine), std::nullopt);
+    }
+    next += count;
+  }
+}
+
+void ModelRunner::fail_queued(const Error& error) {
+  std::deque<Job> failed;
+  {
+    std::lock_guard lock(mutex_);
+    if (!workers_.empty()) return;
+    failed.swap(queue_);
+  }
+  for (auto& job : failed) job.done({}, error);
+}
+
+}  // namespace ocrserve

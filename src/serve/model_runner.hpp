@@ -1,0 +1,103 @@
+#pragma once
+// One served model version: a bounded job queue, N workers each with its own pipeline (its own
+// backend session), and TorchServe's dynamic batching — a worker takes the first queued job,
+// then waits up to max_batch_delay for more until batch_size images are held.
+#include <array>
+#include <atomic>
+#include <future>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "serve/servable.hpp"
+
+namespace ocrserve {
+
+using Clock = std::chrono::steady_clock;
+
+struct Job {
+  std::vector<std::string> images;  // encoded image bytes, one per batch item
+  // Called once from a worker thread: one outcome per image, or an error for the whole job.
+  std::function<void(std::vector<ItemOutcome> outcomes, std::optional<Error> error)> done;
+  Clock::time_point enqueued{};
+};
+
+struct RunnerSettings {
+  size_t queue_capacity = 100;                        // job_queue_size
+  size_t batch_size = 1;                              // images per batch
+  std::chrono::milliseconds max_batch_delay{100};
+  std::chrono::seconds response_timeout{120};         // reported; inference is not interrupted
+};
+
+struct WorkerStatus {
+  int id = 0;
+  std::string status;  // READY, LOADING, STOPPING
+  std::chrono::system_clock::time_point start_time;
+};
+
+// Counters the metrics endpoint reads. Latencies are cumulative microseconds.
+struct RunnerStats {
+  std::atomic<uint64_t> jobs{0};
+  std::atomic<uint64_t> images{0};
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> failed_items{0};
+  std::atomic<uint64_t> queue_latency_us{0};
+  std::atomic<uint64_t> inference_latency_us{0};
+  std::atomic<uint64_t> rejected{0};
+  std::array<std::atomic<uint64_t>, 8> batch_size_counts{};  // batches of 1, 2, 3-4, 5-8, …, >64 images
+};
+
+class ModelRunner {
+ public:
+  ModelRunner(ServableSpec spec, RunnerSettings settings);
+  ~ModelRunner();
+  ModelRunner(const ModelRunner&) = delete;
+  ModelRunner& operator=(const ModelRunner&) = delete;
+
+  enum class Submit { accepted, queue_full, no_worker, closed };
+  Submit submit(Job&& job);
+
+  // Starts or stops workers until `count` run. New workers have loaded their pipeline when this
+  // returns; a load failure throws (the workers that did start keep running). Stopping workers
+  // finish the batch they hold; queued jobs stay for the others. At 0 workers, queued jobs fail.
+  void scale(size_t count);
+  // Refuses new jobs, lets the workers finish every queued job, then stops them.
+  void drain();
+
+  size_t worker_count() const;
+  size_t queued() const;
+  std::vector<WorkerStatus> workers() const;
+  const RunnerSettings& settings() const { return settings_; }
+  const ServableSpec& spec() const { return spec_; }
+  const RunnerStats& stats() const { return stats_; }
+
+ private:
+  struct Worker;
+  void work(Worker& worker, std::promise<void> loaded);
+  std::vector<Job> take_batch(Worker& worker);
+  void run_batch(Servable& servable, std::vector<Job>& batch);
+  void fail_queued(const Error& error);
+
+  const ServableSpec spec_;
+  const RunnerSettings settings_;
+  RunnerStats stats_;
+
+  mutable std::mutex mutex_;         // guards queue_, workers_, closed_
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  std::list<std::unique_ptr<Worker>> workers_;
+  bool closed_ = false;
+  int next_worker_id_ = 9000;        // TorchServe numbers workers from its first port
+  std::mutex assembling_;            // one worker forms a batch at a time
+  std::mutex scaling_;               // one scale() or drain() at a time
+};
+
+}  // namespace ocrserve

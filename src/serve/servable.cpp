@@ -1,0 +1,102 @@
+#include "serve/servable.hpp"
+
+#include <variant>
+
+#include "codec/codec.hpp"
+#include "core/result_json.hpp"
+#include "model/model_package.hpp"
+#include "ocrserve/ocr.hpp"
+
+namespace ocrserve {
+
+const char* to_string(ServableKind kind) {
+  switch (kind) {
+    case ServableKind::detection: return "detection";
+    case ServableKind::recognition: return "recognition";
+    case ServableKind::ocr: return "ocr";
+  }
+  return "detection";
+}
+
+ServableSpec ServableSpec::from_packages(const std::filesystem::path& model, const std::filesystem::path& recognizer,
+                                         const std::filesystem::path& classifier) {
+  ServableSpec spec;
+  spec.model = model;
+  spec.recognizer = recognizer;
+  spec.classifier = classifier;
+  const ModelPackage package = ModelPackage::load(model);
+  const CodecTask task = codec_task(package.codec, package.codec_where);
+  if (!recognizer.empty()) {
+    if (task != CodecTask::detection) {
+      throw Error(ErrorKind::bad_input, model.string() + ": an OCR model needs a detection package first");
+    }
+    spec.kind = ServableKind::ocr;
+  } else if (task == CodecTask::detection) {
+    spec.kind = ServableKind::detection;
+  } else if (task == CodecTask::recognition) {
+    spec.kind = ServableKind::recognition;
+  } else {
+    throw Error(ErrorKind::unsupported, model.string() + ": angle classifiers are served only inside an OCR model");
+  }
+  return spec;
+}
+
+struct Servable::Pipeline {
+  std::variant<Detector, Recognizer, Ocr> runner;
+};
+
+namespace {
+
+std::variant<Detector, Recognizer, Ocr> make_runner(const ServableSpec& spec) {
+  switch (spec.kind) {
+    case ServableKind::detection: return Detector(spec.model, spec.backend);
+    case ServableKind::recognition: return Recognizer(spec.model, spec.backend, spec.crop_batch_size);
+    case ServableKind::ocr:
+      return Ocr(OcrOptions{spec.model, spec.recognizer, spec.classifier, spec.backend, spec.crop_batch_size});
+  }
+  throw Error(ErrorKind::internal, "unknown servable kind");
+}
+
+template <typename Result, typename ToJson>
+void fill(std::vector<ItemOutcome>& outcomes, const std::vector<size_t>& slots, const std::vector<Result>& results,
+          ToJson to_json) {
+  for (size_t i = 0; i < slots.size(); ++i) outcomes[slots[i]].result = to_json(results[i]);
+}
+
+}  // namespace
+
+Servable::Servable(const ServableSpec& spec)
+    : pipeline_(std::make_unique<Pipeline>(Pipeline{make_runner(spec)})), limits_(spec.limits) {}
+
+Servable::~Servable() = default;
+
+std::vector<ItemOutcome> Servable::run(const std::vector<const std::string*>& images) {
+  std::vector<ItemOutcome> outcomes(images.size());
+  std::vector<cv::Mat> decoded;
+  std::vector<size_t> slots;  // outcome index of each decoded image
+  for (size_t i = 0; i < images.size(); ++i) {
+    try {
+      const auto* bytes = reinterpret_cast<const uint8_t*>(images[i]->data());
+      decoded.push_back(decode_image(bytes, images[i]->size(), "image"));
+      slots.push_back(i);
+    } catch (const Error& e) {
+      outcomes[i].error = e;
+    }
+  }
+  if (decoded.empty()) return outcomes;
+  std::visit(
+      [&](auto& runner) {
+        using Runner = std::decay_t<decltype(runner)>;
+        if constexpr (std::is_same_v<Runner, Detector>) {
+          fill(outcomes, slots, runner.detect(decoded), detection_json);
+        } else if constexpr (std::is_same_v<Runner, Recognizer>) {
+          fill(outcomes, slots, runner.recognize(decoded), recognition_json);
+        } else {
+          fill(outcomes, slots, runner.run(decoded), ocr_json);
+        }
+      },
+      pipeline_->runner);
+  return outcomes;
+}
+
+}  // namespace ocrserve

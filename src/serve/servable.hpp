@@ -1,0 +1,54 @@
+#pragma once
+// What one worker runs: a detector, a recogniser or the end-to-end OCR pipeline, built from
+// model package directories, turning image bytes into the JSON the inference API returns.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/image.hpp"
+#include "core/json_file.hpp"
+#include "ocrserve/error.hpp"
+#include "ocrserve/options.hpp"
+
+namespace ocrserve {
+
+enum class ServableKind { detection, recognition, ocr };
+const char* to_string(ServableKind kind);
+
+struct ServableSpec {
+  ServableKind kind = ServableKind::detection;
+  std::filesystem::path model;       // detection or recognition package (the detector for OCR)
+  std::filesystem::path recognizer;  // OCR only
+  std::filesystem::path classifier;  // OCR only, optional
+  BackendOptions backend;
+  size_t crop_batch_size = 8;        // recognition crops per network call
+  DecodeLimits limits;
+
+  // The kind follows the package's postprocessor; a recognizer makes it OCR.
+  static ServableSpec from_packages(const std::filesystem::path& model, const std::filesystem::path& recognizer = {},
+                                    const std::filesystem::path& classifier = {});
+};
+
+// The outcome for one image of a request: a result, or the error that image caused.
+struct ItemOutcome {
+  Json result;
+  std::optional<Error> error;
+};
+
+class Servable {
+ public:
+  explicit Servable(const ServableSpec& spec);
+  ~Servable();
+
+  // Decodes each image and runs the batch; an undecodable image fails alone.
+  std::vector<ItemOutcome> run(const std::vector<const std::string*>& images);
+
+ private:
+  struct Pipeline;
+  std::unique_ptr<Pipeline> pipeline_;
+  DecodeLimits limits_;
+};
+
+}  // namespace ocrserve
