@@ -13,7 +13,7 @@ apt_packages=(
   build-essential cmake pkg-config ca-certificates
   libopencv-dev libpolyclipping-dev nlohmann-json3-dev libboost-dev libcli11-dev
   libspdlog-dev libzip-dev libgtest-dev libbenchmark-dev
-  fonts-droid-fallback zip unzip curl
+  fonts-wqy-zenhei zip unzip curl
 )
 
 missing=()

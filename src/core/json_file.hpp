@@ -7,7 +7,8 @@
 
 namespace ocrserve {
 
-using Json = nlohmann::json;
+// Insertion-ordered, so JSON we write keeps the field order of the formats we mimic.
+using Json = nlohmann::ordered_json;
 
 // Parses a JSON file; Error(not_found) if missing, Error(bad_input) "file: line L: …" if malformed.
 Json read_json_file(const std::filesystem::path& path);

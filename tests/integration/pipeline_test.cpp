@@ -95,7 +95,7 @@ TEST(Recognition, DemoWordAndBatchingGiveTheSameText) {
 }
 
 TEST(Ocr, EndToEndOnTheDemoImage) {
-  Ocr ocr({kModels / "ppocr-det", kModels / "ppocr-rec", kModels / "ppocr-cls"});
+  Ocr ocr({kModels / "ppocr-det", kModels / "ppocr-rec", kModels / "ppocr-cls", {}, 8});
   const auto result = ocr.run({read_image(kData / "demo" / "demo_text_ocr.jpg")}).front();
   std::string all;
   for (const auto& item : result) {
@@ -110,17 +110,19 @@ TEST(Ocr, EndToEndOnTheDemoImage) {
 }
 
 TEST(Ocr, ReadingOrderOnTheDetectionDemo) {
-  Ocr ocr({kModels / "ppocr-det", kModels / "ppocr-rec", {}});
+  Ocr ocr({kModels / "ppocr-det", kModels / "ppocr-rec", {}, {}, 8});
   const auto result = ocr.run({read_image(kData / "demo" / "demo_text_det.jpg")}).front();
   std::string joined;
   for (const auto& item : result) joined += item.text + "|";
   std::printf("ocr: %s\n", joined.c_str());
-  // The sign reads top to bottom: its first line comes before its last.
-  const auto first = joined.find("Octavia");
-  const auto last = joined.find("Southwark");
-  ASSERT_NE(first, std::string::npos) << joined;
-  ASSERT_NE(last, std::string::npos) << joined;
-  EXPECT_LT(first, last);
+  // The plaque reads top to bottom, one line after the other.
+  size_t previous = 0;
+  for (const char* line : {"Social", "Established", "cottages", "pioneered", "Army", "1887", "People"}) {
+    const auto at = joined.find(line);
+    ASSERT_NE(at, std::string::npos) << line << " missing from " << joined;
+    EXPECT_GT(at, previous) << line << " out of order in " << joined;
+    previous = at;
+  }
 }
 
 }  // namespace
