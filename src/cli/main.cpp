@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
              "2 usage error, 3 bad input, 4 not found, 5 unsupported.");
   ocrserve::add_infer_command(app);
   ocrserve::add_package_command(app);
+  ocrserve::add_archive_command(app);
+  ocrserve::add_server_commands(app);
   spdlog::set_level(spdlog::level::warn);
   try {
     app.parse(argc, argv);

@@ -1,6 +1,9 @@
 #include "serve/http_server.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <random>
+#include <utility>
 #include <thread>
 
 #include <boost/asio.hpp>

@@ -1,0 +1,264 @@
+// `ocrserve start` and `ocrserve stop`: torchserve --start / --stop for OCR models.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "serve/server.hpp"
+
+namespace ocrserve {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct StartOptions {
+  std::string model_store;
+  std::vector<std::string> models;
+  std::string ts_config;
+  bool foreground = false;
+  bool enable_model_api = false;
+  bool disable_token_auth = false;
+  bool ncs = false;
+  std::optional<size_t> workers;
+  std::optional<size_t> batch_size;
+  std::optional<long> max_batch_delay;
+  std::string log_file;
+};
+
+fs::path pid_file() {
+  const char* tmp = std::getenv("TMPDIR");
+  return fs::path(tmp && *tmp ? tmp : "/tmp") / ".ocrserve.pid";
+}
+
+bool process_alive(pid_t pid) { return pid > 0 && kill(pid, 0) == 0; }
+
+pid_t running_pid() {
+  std::ifstream in(pid_file());
+  pid_t pid = 0;
+  in >> pid;
+  return process_alive(pid) ? pid : 0;
+}
+
+ServerConfig load_config(const StartOptions& options) {
+  // TorchServe's order: TS_CONFIG_FILE, --ts-config, ./config.properties, built-in defaults.
+  std::string file = options.ts_config;
+  if (const char* env = std::getenv("TS_CONFIG_FILE"); env && *env) file = env;
+  if (file.empty() && fs::exists("config.properties")) file = "config.properties";
+  ServerConfig config = file.empty() ? ServerConfig{} : ServerConfig::load(file);
+  if (!options.model_store.empty()) config.model_store = options.model_store;
+  if (options.enable_model_api) config.enable_model_api = true;
+  if (options.disable_token_auth) config.disable_token_authorization = true;
+  if (!config.model_store.empty()) config.model_store = fs::absolute(config.model_store);
+  return config;
+}
+
+// What to load at start-up: --models, else load_models, else the default models.
+std::vector<LoadRequest> startup_models(const StartOptions& options, ServerConfig& config) {
+  std::string list;
+  for (const auto& item : options.models) list += (list.empty() ? "" : ",") + item;
+  if (list.empty()) list = config.load_models;
+
+  RunnerSettings settings;
+  settings.queue_capacity = config.job_queue_size;
+  settings.response_timeout = config.default_response_timeout;
+  if (options.batch_size) settings.batch_size = std::max<size_t>(*options.batch_size, 1);
+  if (options.max_batch_delay) settings.max_batch_delay = std::chrono::milliseconds(*options.max_batch_delay);
+  const size_t workers = options.workers.value_or(config.default_workers_per_model.value_or(1));
+
+  std::vector<LoadRequest> requests;
+  auto add = [&](const std::string& name, const std::string& url) {
+    requests.push_back({url, name, settings, workers, true});
+  };
+  if (list.empty()) {
+    // The embedded defaults: det, rec and end-to-end ocr from the packages setup.sh made.
+    const fs::path models = default_models_dir();
+    if (config.model_store.empty()) config.model_store = models;
+    config.allowed_urls.push_back("file://" + fs::absolute(models).string() + "/.*");
+    add("det", "file://" + fs::absolute(models / "ppocr-det").string());
+    add("rec", "file://" + fs::absolute(models / "ppocr-rec").string());
+    add("ocr", "file://" + fs::absolute(models / "ocr").string());
+    return requests;
+  }
+  if (config.model_store.empty()) throw Error(ErrorKind::bad_input, "Missing mandatory parameter --model-store");
+  if (list == "all") {
+    for (const auto& entry : store_entries(config.model_store)) add("", entry);
+    return requests;
+  }
+  for (const auto& [name, url] : parse_model_list(list)) add(name, url);
+  return requests;
+}
+
+int wait_for_signal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+// Runs the server in this process until SIGTERM/SIGINT. `ready` is told when it serves.
+void serve(const StartOptions& options, const std::function<void(const std::string&)>& ready) {
+  // Signals go to sigwait only: block them before any thread exists.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const auto start = std::chrono::steady_clock::now();
+  ServerConfig config = load_config(options);
+  auto requests = startup_models(options, config);
+  // The default OCR model is a folder assembled from the three default packages.
+  if (options.models.empty() && config.load_models.empty()) {
+    const fs::path ocr = default_models_dir() / "ocr";
+    std::error_code ignored;
+    fs::create_directories(ocr, ignored);
+    for (const char* part : {"det", "rec", "cls"}) {
+      const fs::path link = ocr / part;
+      if (!fs::exists(link)) fs::create_directory_symlink(fs::absolute(default_models_dir() / (std::string("ppocr-") + part)), link, ignored);
+    }
+  }
+  Server server(config);
+  server.load(requests);
+  const BoundPorts ports = server.start();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  std::string banner = "Inference API bound to http://" + config.inference.host + ":" + std::to_string(ports.inference) + "\n" +
+                       "Management API bound to http://" + config.management.host + ":" + std::to_string(ports.management) + "\n";
+  if (config.enable_metrics_api) {
+    banner += "Metrics API bound to http://" + config.metrics.host + ":" + std::to_string(ports.metrics) + "\n";
+  }
+  banner += "ocrserve started in " + std::to_string(ms) + " ms, serving " + std::to_string(server.registry().all().size()) + " model(s)\n";
+  ready(banner);
+
+  const int signal = wait_for_signal();
+  spdlog::info("received signal {}: draining", signal);
+  server.drain(config.default_response_timeout);
+  spdlog::info("ocrserve stopped");
+}
+
+void run_start(const StartOptions& options) {
+  if (pid_t pid = running_pid()) {
+    throw Error(ErrorKind::bad_input, "ocrserve is already running (pid " + std::to_string(pid) + "); run `ocrserve stop` first");
+  }
+  if (options.foreground) {
+    {
+      std::ofstream(pid_file()) << getpid() << "\n";
+    }
+    try {
+      serve(options, [](const std::string& banner) { std::cout << banner << std::flush; });
+    } catch (...) {
+      fs::remove(pid_file());
+      throw;
+    }
+    fs::remove(pid_file());
+    return;
+  }
+  // Background: the child serves; the parent returns once it answers, or reports why it failed.
+  int channel[2];
+  if (pipe(channel) != 0) throw Error(ErrorKind::internal, "cannot create a pipe");
+  const pid_t child = fork();
+  if (child < 0) throw Error(ErrorKind::internal, "cannot fork");
+  if (child == 0) {
+    close(channel[0]);
+    setsid();
+    const fs::path log = options.log_file.empty() ? fs::path("logs") / "ocrserve.log" : fs::path(options.log_file);
+    std::error_code ignored;
+    fs::create_directories(log.parent_path().empty() ? "." : log.parent_path(), ignored);
+    spdlog::set_default_logger(spdlog::basic_logger_mt("ocrserve", log.string()));
+    spdlog::set_level(spdlog::level::info);
+    spdlog::flush_every(std::chrono::seconds(1));
+    auto tell = [&](const std::string& text) {
+      [[maybe_unused]] auto written = write(channel[1], text.data(), text.size());
+    };
+    try {
+      std::ofstream(pid_file()) << getpid() << "\n";
+      serve(options, [&](const std::string& banner) {
+        tell("OK" + banner);
+        close(channel[1]);
+      });
+      fs::remove(pid_file(), ignored);
+      _exit(0);
+    } catch (const Error& e) {
+      tell("ER" + std::to_string(exit_code(e.kind())) + " " + e.what());
+      fs::remove(pid_file(), ignored);
+      _exit(exit_code(e.kind()));
+    } catch (const std::exception& e) {
+      tell(std::string("ER1 ") + e.what());
+      fs::remove(pid_file(), ignored);
+      _exit(1);
+    }
+  }
+  close(channel[1]);
+  std::string message;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(channel[0], buffer, sizeof buffer)) > 0) message.append(buffer, static_cast<size_t>(n));
+  close(channel[0]);
+  if (message.rfind("OK", 0) == 0) {
+    std::cout << message.substr(2) << "pid " << child << "; logs in "
+              << (options.log_file.empty() ? "logs/ocrserve.log" : options.log_file) << "\n";
+    return;
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (message.rfind("ER", 0) == 0) {
+    const size_t space = message.find(' ');
+    const int code = std::atoi(message.substr(2, space - 2).c_str());
+    std::cerr << "ocrserve: error: " << message.substr(space + 1) << "\n";
+    std::exit(code);
+  }
+  throw Error(ErrorKind::internal, "the server process ended before it was ready");
+}
+
+void run_stop() {
+  const pid_t pid = running_pid();
+  if (!pid) {
+    std::cout << "ocrserve is not running.\n";
+    return;
+  }
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 1200 && process_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (process_alive(pid)) throw Error(ErrorKind::internal, "ocrserve (pid " + std::to_string(pid) + ") did not stop within 120 s");
+  std::error_code ignored;
+  fs::remove(pid_file(), ignored);
+  std::cout << "ocrserve has stopped.\n";
+}
+
+}  // namespace
+
+void add_server_commands(CLI::App& app) {
+  auto options = std::make_shared<StartOptions>();
+  CLI::App* start = app.add_subcommand(
+      "start",
+      "Start the model server (TorchServe-compatible REST APIs: inference :8080, management :8081, metrics :8082). "
+      "Without --models it serves the default models det, rec and ocr (end-to-end). Runs in the background unless --foreground; "
+      "SIGTERM (or `ocrserve stop`) finishes in-flight requests, then exits 0.");
+  start->add_option("--model-store", options->model_store, "Folder of .mar archives and package folders");
+  start->add_option("--models", options->models,
+                    "Models to load: all, or [NAME=]FILE.mar / [NAME=]FOLDER (space- or comma-separated)");
+  start->add_option("--ts-config", options->ts_config, "config.properties file (TS_CONFIG_FILE wins)")->check(CLI::ExistingFile);
+  start->add_flag("--foreground", options->foreground, "Stay attached; log to the terminal");
+  start->add_flag("--enable-model-api", options->enable_model_api, "Allow registering and unregistering models over the API");
+  start->add_flag("--disable-token-auth,--dt", options->disable_token_auth, "Turn token authorization off");
+  start->add_flag("--ncs,--no-config-snapshots", options->ncs, "Accepted for TorchServe compatibility (ocrserve never snapshots)");
+  start->add_option("--workers", options->workers, "Workers per start-up model (default: default_workers_per_model, else 1)");
+  start->add_option("--batch-size", options->batch_size, "Images per batch for start-up models (default 1)");
+  start->add_option("--max-batch-delay", options->max_batch_delay, "Milliseconds to wait for a fuller batch (default 100)");
+  start->add_option("--log-file", options->log_file, "Log file in background mode (default logs/ocrserve.log)");
+  start->callback([options] { run_start(*options); });
+
+  CLI::App* stop = app.add_subcommand("stop", "Stop the server started by `ocrserve start`: in-flight requests finish first.");
+  stop->callback([] { run_stop(); });
+}
+
+}  // namespace ocrserve

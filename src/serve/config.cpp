@@ -1,0 +1,180 @@
+#include "serve/config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "ocrserve/error.hpp"
+
+extern char** environ;
+
+namespace ocrserve {
+namespace {
+
+std::string trim(const std::string& text) {
+  const size_t begin = text.find_first_not_of(" \t\f\r\n");
+  if (begin == std::string::npos) return "";
+  return text.substr(begin, text.find_last_not_of(" \t\f\r\n") - begin + 1);
+}
+
+std::string unescape(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    const char next = text[++i];
+    out += next == 't' ? '\t' : next == 'n' ? '\n' : next == 'r' ? '\r' : next;
+  }
+  return out;
+}
+
+bool parse_bool(const std::string& value, const std::string& key) {
+  std::string lower = value;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "true") return true;
+  if (lower == "false") return false;
+  throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected true or false");
+}
+
+size_t parse_size(const std::string& value, const std::string& key) {
+  try {
+    size_t used = 0;
+    const long long number = std::stoll(value, &used);
+    if (used == value.size() && number >= 0) return static_cast<size_t>(number);
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected a non-negative integer");
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::stringstream stream(text);
+  std::string part;
+  while (std::getline(stream, part, separator)) {
+    if (!trim(part).empty()) parts.push_back(trim(part));
+  }
+  return parts;
+}
+
+// TorchServe keys we read but whose behaviour does not apply to a native server.
+const char* const kAcceptedIgnored[] = {"netty_client_threads", "default_startup_timeout", "unregister_model_timeout",
+                                        "enable_envvars_config", "use_env_allowed_urls", "metrics_mode",
+                                        "metrics_config", "disable_system_metrics", "metric_time_interval",
+                                        "install_py_dep_per_model", "vmargs", "async_logging", "decode_input_request",
+                                        "limit_max_image_pixels", "prefer_direct_buffer", "initial_worker_port",
+                                        "number_of_gpu", "workflow_store", "model_server_home", "use_native_io",
+                                        "io_ratio"};
+
+}  // namespace
+
+Address parse_address(const std::string& value, uint16_t default_port, const std::string& key) {
+  std::string rest = trim(value);
+  if (rest.rfind("https://", 0) == 0) {
+    throw Error(ErrorKind::unsupported, "config: " + key + "=" + value + ": https is not supported; terminate TLS in a proxy");
+  }
+  if (rest.rfind("unix:", 0) == 0) {
+    throw Error(ErrorKind::unsupported, "config: " + key + "=" + value + ": unix sockets are not supported");
+  }
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  Address address;
+  address.port = default_port;
+  std::string host = rest;
+  const size_t bracket = rest.find(']');
+  const size_t colon = rest.rfind(':');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+    host = rest.substr(0, colon);
+    const size_t port = parse_size(rest.substr(colon + 1), key);
+    if (port > 65535) throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": port out of range");
+    address.port = static_cast<uint16_t>(port);
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": missing host");
+  address.host = host;
+  return address;
+}
+
+std::map<std::string, std::string> parse_properties(const std::string& text) {
+  std::map<std::string, std::string> properties;
+  std::stringstream stream(text);
+  std::string line, logical;
+  while (std::getline(stream, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::string stripped = trim(line);
+    if (logical.empty() && (stripped.empty() || stripped[0] == '#' || stripped[0] == '!')) continue;
+    // An odd number of trailing backslashes continues the line.
+    size_t backslashes = 0;
+    while (backslashes < stripped.size() && stripped[stripped.size() - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 1) {
+      logical += stripped.substr(0, stripped.size() - 1);
+      continue;
+    }
+    logical += stripped;
+    const size_t separator = logical.find_first_of("=:");
+    const std::string key = trim(logical.substr(0, separator));
+    const std::string value = separator == std::string::npos ? "" : trim(logical.substr(separator + 1));
+    if (!key.empty()) properties[unescape(key)] = unescape(value);
+    logical.clear();
+  }
+  return properties;
+}
+
+void ServerConfig::set(const std::string& key, const std::string& value) {
+  if (key == "inference_address") inference = parse_address(value, 80, key);
+  else if (key == "management_address") management = parse_address(value, 8081, key);
+  else if (key == "metrics_address") metrics = parse_address(value, 8082, key);
+  else if (key == "number_of_netty_threads") netty_threads = parse_size(value, key);
+  else if (key == "job_queue_size") job_queue_size = parse_size(value, key);
+  else if (key == "model_store") model_store = value;
+  else if (key == "load_models") load_models = value;
+  else if (key == "default_workers_per_model") default_workers_per_model = parse_size(value, key);
+  else if (key == "max_request_size") max_request_size = parse_size(value, key);
+  else if (key == "max_response_size") max_response_size = parse_size(value, key);
+  else if (key == "default_response_timeout") default_response_timeout = std::chrono::seconds(parse_size(value, key));
+  else if (key == "allowed_urls") allowed_urls = split(value, ',');
+  else if (key == "enable_model_api") enable_model_api = parse_bool(value, key);
+  else if (key == "enable_metrics_api") enable_metrics_api = parse_bool(value, key);
+  else if (key == "disable_token_authorization") disable_token_authorization = parse_bool(value, key);
+  else if (key == "token_expiration_min") token_expiration = std::chrono::minutes(parse_size(value, key));
+  else if (key == "ocrserve_intra_op_threads") intra_op_threads = parse_size(value, key);
+  else if (std::any_of(std::begin(kAcceptedIgnored), std::end(kAcceptedIgnored), [&](const char* k) { return key == k; })) {
+    warnings.push_back("config: " + key + " has no effect in ocrserve");
+  } else {
+    warnings.push_back("config: unknown key " + key + " ignored");
+  }
+}
+
+ServerConfig ServerConfig::load(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw Error(ErrorKind::not_found, file.string() + ": config file not found");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  ServerConfig config;
+  const auto properties = parse_properties(buffer.str());
+  for (const auto& [key, value] : properties) {
+    try {
+      config.set(key, value);
+    } catch (const Error& e) {
+      throw Error(e.kind(), file.string() + ": " + e.what());
+    }
+  }
+  auto envvars = properties.find("enable_envvars_config");
+  if (envvars != properties.end() && parse_bool(envvars->second, envvars->first)) config.apply_environment();
+  return config;
+}
+
+void ServerConfig::apply_environment() {
+  for (char** entry = environ; entry && *entry; ++entry) {
+    const std::string variable = *entry;
+    if (variable.rfind("TS_", 0) != 0) continue;
+    const size_t eq = variable.find('=');
+    std::string key = variable.substr(3, eq - 3);
+    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    set(key, variable.substr(eq + 1));
+  }
+}
+
+}  // namespace ocrserve

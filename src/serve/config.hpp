@@ -1,0 +1,53 @@
+#pragma once
+// config.properties, with TorchServe's key names and defaults (../shared/specs/torchserve.md §4).
+// Unknown keys are kept and reported as warnings, never fatal.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ocrserve {
+
+struct Address {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+};
+
+// "http://host:port" → Address. Without a port, `default_port`. Error(bad_input) naming `key`
+// for https (not supported), unix sockets or malformed values.
+Address parse_address(const std::string& value, uint16_t default_port, const std::string& key);
+
+struct ServerConfig {
+  Address inference{"127.0.0.1", 8080};
+  Address management{"127.0.0.1", 8081};
+  Address metrics{"127.0.0.1", 8082};
+  size_t netty_threads = 0;            // number_of_netty_threads: 0 = number of CPUs
+  size_t job_queue_size = 100;
+  std::filesystem::path model_store;
+  std::string load_models;             // "all", "a.mar,b.mar" or "name=a.mar,…"
+  std::optional<size_t> default_workers_per_model;  // unset: 1 per model at start-up (CPU inference)
+  size_t max_request_size = 6553500;
+  size_t max_response_size = 6553500;
+  std::chrono::seconds default_response_timeout{120};
+  std::vector<std::string> allowed_urls;           // regexes; empty = only the model store
+  bool enable_model_api = false;
+  bool enable_metrics_api = true;
+  bool disable_token_authorization = true;         // see docs/serving.md: off unless asked for
+  std::chrono::minutes token_expiration{60};
+  size_t intra_op_threads = 1;                     // ocrserve_intra_op_threads: per worker
+  std::vector<std::string> warnings;               // unknown keys, ignored values
+
+  // Reads a Java .properties file over the defaults; Error(not_found/bad_input) naming the key.
+  static ServerConfig load(const std::filesystem::path& file);
+  // Applies one key (used by load() and for TS_* environment variables).
+  void set(const std::string& key, const std::string& value);
+  // TS_<KEY> environment variables, read when enable_envvars_config=true as TorchServe does.
+  void apply_environment();
+};
+
+// key=value lines with '#'/'!' comments, ':' separators, '\' continuations and escapes.
+std::map<std::string, std::string> parse_properties(const std::string& text);
+
+}  // namespace ocrserve

@@ -1,0 +1,182 @@
+// The inference API (:8080): /ping, /predictions/{model}[/{version}], the API description,
+// and KServe v2 health probes.
+#include <chrono>
+
+#include "core/image_header.hpp"
+#include "serve/api_error.hpp"
+#include "serve/multipart.hpp"
+#include "serve/server.hpp"
+
+namespace ocrserve {
+namespace {
+
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start < path.size()) {
+    const size_t slash = path.find('/', start);
+    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!part.empty()) parts.push_back(part);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+HttpResponse json_response(int status, const Json& body) { return {status, body.dump(2) + "\n", "application/json", {}}; }
+
+// MMOCR's handler accepts base64 text as well as image bytes; so do we.
+std::string maybe_base64(std::string bytes) {
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (bytes.empty() || read_image_header(data, bytes.size())) return bytes;
+  std::string decoded;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : bytes) {
+    int value;
+    if (c >= 'A' && c <= 'Z') value = c - 'A';
+    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') value = c - '0' + 52;
+    else if (c == '+' || c == '-') value = 62;
+    else if (c == '/' || c == '_') value = 63;
+    else if (c == '=' || c == '\r' || c == '\n' || c == ' ') continue;
+    else return bytes;  // not base64: let the decoder say what is wrong
+    buffer = (buffer << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      decoded.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  const auto* decoded_data = reinterpret_cast<const uint8_t*>(decoded.data());
+  return read_image_header(decoded_data, decoded.size()) ? decoded : bytes;
+}
+
+// The images of a request: the form parts holding files (data, file, …) or the raw body.
+std::vector<std::string> request_images(HttpRequest& request) {
+  std::vector<std::string> images;
+  if (const auto boundary = multipart_boundary(request.header("content-type"))) {
+    for (auto& part : parse_multipart(request.body, *boundary)) {
+      static const char* const kFields[] = {"data", "file", "body", "image", "img"};
+      const bool image_field = std::find(std::begin(kFields), std::end(kFields), part.name) != std::end(kFields);
+      if ((image_field || !part.filename.empty()) && !part.body.empty()) images.push_back(maybe_base64(std::move(part.body)));
+    }
+    if (images.empty()) throw Error(ErrorKind::bad_input, "the form has no image part (send it as field \"data\" or \"file\")");
+    return images;
+  }
+  if (request.body.empty()) throw Error(ErrorKind::bad_input, "no image in the request: send it as the body or as form field \"data\"");
+  images.push_back(maybe_base64(std::move(request.body)));
+  return images;
+}
+
+HttpResponse model_lookup_error(const Error& error) {
+  if (dynamic_cast<const VersionNotFoundError*>(&error)) return error_response(404, "ModelVersionNotFoundException", error.what());
+  return error_response(404, "ModelNotFoundException", error.what());
+}
+
+Json item_error(const Error& error) {
+  const HttpResponse response = error_response(error);
+  return Json::parse(response.body);
+}
+
+void predict(Server& server, HttpRequest&& request, const std::string& name, const std::string& version,
+             const Respond& respond) {
+  std::shared_ptr<ServedModel> model;
+  try {
+    model = server.registry().find(name, version);
+  } catch (const Error& e) {
+    return respond(model_lookup_error(e));
+  }
+  std::vector<std::string> images;
+  try {
+    images = request_images(request);
+  } catch (const Error& e) {
+    return respond(error_response(e));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const std::string labels = label("model_name", name) + label("model_version", version.empty() ? "default" : version) +
+                             label("hostname", server.metrics().hostname());
+  const size_t max_response = server.config().max_response_size;
+  Job job;
+  job.images = std::move(images);
+  job.done = [&server, respond, start, labels, max_response](std::vector<ItemOutcome> outcomes, std::optional<Error> error) {
+    HttpResponse response;
+    if (error) {
+      response = error_response(*error);
+    } else if (outcomes.size() == 1) {
+      response = outcomes[0].error ? error_response(*outcomes[0].error) : json_response(200, outcomes[0].result);
+    } else {
+      // Several images in one request: one result (or error object) per image, in order.
+      Json results = Json::array();
+      for (auto& outcome : outcomes) results.push_back(outcome.error ? item_error(*outcome.error) : std::move(outcome.result));
+      response = json_response(200, results);
+    }
+    if (response.body.size() > max_response) {
+      response = error_response(500, "InternalServerException", "response of " + std::to_string(response.body.size()) +
+                                                                     " bytes exceeds max_response_size");
+    }
+    server.metrics().add("ts_inference_requests_total", labels, 1);
+    server.metrics().add("ts_inference_latency_microseconds", labels,
+                         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    respond(std::move(response));
+  };
+  const auto submitted = model->runner->submit(std::move(job));
+  if (submitted == ModelRunner::Submit::accepted) return;
+  const std::string who = version.empty() ? "Model \"" + name + "\"" : "Model \"" + name + "\" Version " + version;
+  std::string message = who + " has no worker to serve inference request. Please use scale workers API to add workers.";
+  if (submitted == ModelRunner::Submit::queue_full) {
+    message = who + " job queue is full (job_queue_size " + std::to_string(model->runner->settings().queue_capacity) +
+              "); retry later.";
+  }
+  HttpResponse response = error_response(503, "ServiceUnavailableException", message);
+  response.headers.emplace_back("Retry-After", "1");
+  respond(std::move(response));
+}
+
+// Healthy when every model has at least its minimum of ready workers (TorchServe's rule).
+HttpResponse ping(Server& server) {
+  Json models = Json::object();
+  bool healthy = true;
+  for (const auto& model : server.registry().all()) {
+    size_t ready = 0;
+    for (const auto& worker : model->runner->workers()) ready += worker.status == "READY";
+    healthy = healthy && ready >= model->min_workers;
+    models[model->name + "/" + model->version] = {{"workers", model->runner->worker_count()}, {"ready", ready}};
+  }
+  return json_response(healthy ? 200 : 500, {{"status", healthy ? "Healthy" : "Unhealthy"}, {"models", models}});
+}
+
+}  // namespace
+
+HttpHandler inference_api(Server& server) {
+  return [&server](HttpRequest&& request, Respond respond) {
+    const auto parts = segments(request.path);
+    const std::string& method = request.method;
+    if (parts.empty() || (parts.size() == 1 && parts[0] == "api-description")) {
+      if (method == "OPTIONS" || (method == "GET" && !parts.empty())) {
+        return respond({200, api_description("inference"), "application/json", {}});
+      }
+      return respond(error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document."));
+    }
+    if (!server.tokens().check("inference", request.header("authorization"))) {
+      return respond(error_response(400, "InvalidKeyException",
+                                    "Token Authorization failed. Token either incorrect, expired, or not provided correctly"));
+    }
+    if (parts[0] == "ping" && parts.size() == 1) return respond(ping(server));
+    if (parts[0] == "v2" && parts.size() == 3 && parts[1] == "health") {
+      if (parts[2] == "live") return respond(json_response(200, {{"live", true}}));
+      if (parts[2] == "ready") {
+        HttpResponse health = ping(server);
+        const bool ready = health.status == 200 && !server.draining();
+        return respond(json_response(ready ? 200 : 503, {{"ready", ready}}));
+      }
+    }
+    if (parts[0] == "predictions" && (parts.size() == 2 || parts.size() == 3)) {
+      if (method == "OPTIONS") return respond({200, api_description("inference"), "application/json", {}});
+      return predict(server, std::move(request), parts[1], parts.size() == 3 ? parts[2] : "", respond);
+    }
+    respond(error_response(404, "ResourceNotFoundException", "Requested resource is not found, please refer to API document."));
+  };
+}
+
+}  // namespace ocrserve

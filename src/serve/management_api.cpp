@@ -1,0 +1,264 @@
+// The management API (:8081): list, describe, register, scale, unregister, set-default.
+#include <ctime>
+
+#include "serve/api_error.hpp"
+#include "serve/server.hpp"
+
+namespace ocrserve {
+namespace {
+
+HttpResponse json_response(int status, const Json& body) { return {status, body.dump(2) + "\n", "application/json", {}}; }
+HttpResponse status_response(int status, const std::string& message) { return json_response(status, {{"status", message}}); }
+
+HttpResponse not_found(const Error& error) {
+  if (dynamic_cast<const VersionNotFoundError*>(&error)) return error_response(404, "ModelVersionNotFoundException", error.what());
+  return error_response(404, "ModelNotFoundException", error.what());
+}
+
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start < path.size()) {
+    const size_t slash = path.find('/', start);
+    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!part.empty()) parts.push_back(part);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+// A non-negative integer query parameter; Error(bad_input) naming it when malformed.
+std::optional<long> int_param(const HttpRequest& request, const Json& body, const std::string& name) {
+  std::string text;
+  if (body.contains(name)) text = body[name].is_string() ? body[name].get<std::string>() : body[name].dump();
+  else if (request.query.count(name)) text = request.query_value(name);
+  else return std::nullopt;
+  try {
+    size_t used = 0;
+    const long value = std::stol(text, &used);
+    if (used == text.size() && value >= 0) return value;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorKind::bad_input, "Parameter " + name + " must be a non-negative integer, got \"" + text + "\"");
+}
+
+std::string string_param(const HttpRequest& request, const Json& body, const std::string& name) {
+  if (body.contains(name) && body[name].is_string()) return body[name].get<std::string>();
+  return request.query_value(name);
+}
+
+std::string iso_time(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
+  char full[40];
+  std::snprintf(full, sizeof full, "%s.%03lldZ", text, static_cast<long long>(millis));
+  return full;
+}
+
+Json describe(const ServedModel& model) {
+  const RunnerSettings& settings = model.runner->settings();
+  Json workers = Json::array();
+  for (const auto& worker : model.runner->workers()) {
+    workers.push_back({{"id", std::to_string(worker.id)},
+                       {"startTime", iso_time(worker.start_time)},
+                       {"status", worker.status},
+                       {"memoryUsage", 0},
+                       {"pid", static_cast<long>(getpid())},
+                       {"gpu", false},
+                       {"gpuUsage", "N/A"}});
+  }
+  const size_t queued = model.runner->queued();
+  return {{"modelName", model.name},
+          {"modelVersion", model.version},
+          {"modelUrl", model.url},
+          {"runtime", "ocrserve"},
+          {"minWorkers", model.min_workers},
+          {"maxWorkers", model.max_workers},
+          {"batchSize", settings.batch_size},
+          {"maxBatchDelay", settings.max_batch_delay.count()},
+          {"responseTimeout", settings.response_timeout.count()},
+          {"maxRetryTimeoutInSec", 300},
+          {"clientTimeoutInMills", 0},
+          {"deviceType", "cpu"},
+          {"loadedAtStartup", model.loaded_at_startup},
+          {"handler", std::string("ocrserve:") + to_string(model.runner->spec().kind)},
+          {"workers", workers},
+          {"jobQueueStatus", {{"remainingCapacity", settings.queue_capacity - std::min(queued, settings.queue_capacity)},
+                              {"pendingRequests", queued}}}};
+}
+
+HttpResponse list_models(Server& server, const HttpRequest& request) {
+  long limit = 100;
+  long offset = 0;
+  try {
+    limit = int_param(request, Json::object(), "limit").value_or(100);
+    offset = int_param(request, Json::object(), "next_page_token").value_or(0);
+  } catch (const Error& e) {
+    return error_response(400, "BadRequestException", e.what());
+  }
+  if (limit > 100 || limit <= 0) limit = 100;
+  const auto models = server.registry().defaults();
+  Json list = Json::array();
+  for (size_t i = offset; i < models.size() && list.size() < static_cast<size_t>(limit); ++i) {
+    list.push_back({{"modelName", models[i]->name}, {"modelUrl", models[i]->url}});
+  }
+  Json body = Json::object();
+  if (static_cast<size_t>(offset + limit) < models.size()) body["nextPageToken"] = std::to_string(offset + limit);
+  body["models"] = list;
+  return json_response(200, body);
+}
+
+HttpResponse register_model(Server& server, const HttpRequest& request) {
+  if (!server.config().enable_model_api) {
+    return error_response(405, "MethodNotAllowedException",
+                          "Model API is disabled: start ocrserve with enable_model_api=true (or --enable-model-api) to register models");
+  }
+  Json body = Json::object();
+  if (request.header("content-type").rfind("application/json", 0) == 0 && !request.body.empty()) {
+    try {
+      body = Json::parse(request.body);
+    } catch (const Json::parse_error&) {
+      return error_response(400, "BadRequestException", "malformed JSON body");
+    }
+  }
+  const std::string url = string_param(request, body, "url");
+  if (url.empty()) return error_response(400, "BadRequestException", "Parameter url is required.");
+  LoadRequest load;
+  load.url = url;
+  load.name = string_param(request, body, "model_name");
+  load.settings = server.default_settings();
+  try {
+    load.settings.batch_size = int_param(request, body, "batch_size").value_or(1);
+    load.settings.max_batch_delay = std::chrono::milliseconds(int_param(request, body, "max_batch_delay").value_or(100));
+    load.settings.response_timeout =
+        std::chrono::seconds(int_param(request, body, "response_timeout").value_or(server.config().default_response_timeout.count()));
+    load.workers = int_param(request, body, "initial_workers").value_or(server.config().default_workers_per_model.value_or(0));
+    if (load.settings.batch_size == 0) throw Error(ErrorKind::bad_input, "Parameter batch_size must be at least 1");
+  } catch (const Error& e) {
+    return error_response(400, "BadRequestException", e.what());
+  }
+  try {
+    auto model = load_model(load, server.config());
+    const std::string name = model->name, version = model->version;
+    const size_t workers = model->runner->worker_count();
+    server.registry().add(std::move(model));
+    if (workers == 0) {
+      return status_response(200, "Model \"" + name + "\" Version: " + version +
+                                      " registered with 0 initial workers. Use scale workers API to add workers for the model.");
+    }
+    return status_response(200, "Model \"" + name + "\" Version: " + version + " registered with " +
+                                    std::to_string(workers) + " initial workers");
+  } catch (const ConflictError& e) {
+    return error_response(409, "ConflictStatusException", e.what());
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::not_found) return error_response(404, "ModelNotFoundException", e.what());
+    if (e.kind() == ErrorKind::internal) return error_response(500, "InternalServerException", e.what());
+    return error_response(400, "BadRequestException", e.what());
+  }
+}
+
+HttpResponse scale_model(Server& server, const HttpRequest& request, const std::string& name, const std::string& version) {
+  std::shared_ptr<ServedModel> model;
+  try {
+    model = server.registry().find(name, version.empty() ? request.query_value("model_version") : version);
+  } catch (const Error& e) {
+    return not_found(e);
+  }
+  size_t min_workers = 1, max_workers = 1;
+  try {
+    min_workers = int_param(request, Json::object(), "min_worker").value_or(1);
+    max_workers = int_param(request, Json::object(), "max_worker").value_or(min_workers);
+  } catch (const Error& e) {
+    return error_response(400, "BadRequestException", e.what());
+  }
+  if (max_workers < min_workers) return error_response(400, "BadRequestException", "max_worker cannot be less than min_worker.");
+  if (min_workers > 64) return error_response(400, "BadRequestException", "min_worker cannot exceed 64.");
+  try {
+    // Workers are cheap to start (well under a second), so scaling is always done before answering.
+    model->runner->scale(min_workers);
+  } catch (const Error& e) {
+    return error_response(500, "InternalServerException", "Failed to start workers for model " + name + ": " + e.what());
+  }
+  model->min_workers = min_workers;
+  model->max_workers = max_workers;
+  std::string message = "Workers scaled to " + std::to_string(min_workers) + " for model: " + name;
+  if (!version.empty()) message += ", version: " + version;
+  return status_response(200, message);
+}
+
+HttpResponse unregister_model(Server& server, const std::string& name, const std::string& version) {
+  if (!server.config().enable_model_api) {
+    return error_response(405, "MethodNotAllowedException",
+                          "Model API is disabled: start ocrserve with enable_model_api=true (or --enable-model-api) to unregister models");
+  }
+  std::shared_ptr<ServedModel> model;
+  try {
+    model = server.registry().remove(name, version);
+  } catch (const ConflictError& e) {
+    return error_response(403, "InvalidModelVersionException", e.what());
+  } catch (const Error& e) {
+    return not_found(e);
+  }
+  model->runner->drain();  // queued requests are answered before the model goes
+  return status_response(200, "Model \"" + name + "\" unregistered");
+}
+
+}  // namespace
+
+HttpHandler management_api(Server& server) {
+  return [&server](HttpRequest&& request, Respond respond) {
+    const auto parts = segments(request.path);
+    const std::string& method = request.method;
+    if (parts.empty() || (parts.size() == 1 && parts[0] == "api-description")) {
+      if (method == "OPTIONS" || (method == "GET" && !parts.empty())) {
+        return respond({200, api_description("management"), "application/json", {}});
+      }
+      return respond(error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document."));
+    }
+    if (!server.tokens().check("management", request.header("authorization"))) {
+      return respond(error_response(400, "InvalidKeyException",
+                                    "Token Authorization failed. Token either incorrect, expired, or not provided correctly"));
+    }
+    if (parts[0] != "models" || parts.size() > 4) {
+      return respond(error_response(404, "ResourceNotFoundException", "Requested resource is not found, please refer to API document."));
+    }
+    if (parts.size() == 1) {
+      if (method == "GET") return respond(list_models(server, request));
+      if (method == "POST") return respond(register_model(server, request));
+    } else {
+      const std::string& name = parts[1];
+      const std::string version = parts.size() >= 3 ? parts[2] : "";
+      if (parts.size() == 4 && parts[3] == "set-default" && method == "PUT") {
+        try {
+          server.registry().set_default(name, version);
+        } catch (const Error& e) {
+          return respond(not_found(e));
+        }
+        return respond(status_response(200, "Default version successfully updated for model \"" + name + "\" to \"" + version + "\""));
+      }
+      if (parts.size() <= 3 && method == "GET") {
+        try {
+          Json body = Json::array();
+          if (version == "all") {
+            for (const auto& model : server.registry().versions(name)) body.push_back(describe(*model));
+          } else {
+            body.push_back(describe(*server.registry().find(name, version)));
+          }
+          return respond(json_response(200, body));
+        } catch (const Error& e) {
+          return respond(not_found(e));
+        }
+      }
+      if (parts.size() <= 3 && method == "PUT") return respond(scale_model(server, request, name, version));
+      if (parts.size() <= 3 && method == "DELETE") return respond(unregister_model(server, name, version));
+    }
+    respond(error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document."));
+  };
+}
+
+}  // namespace ocrserve

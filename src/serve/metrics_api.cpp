@@ -1,0 +1,72 @@
+// The metrics API (:8082): GET /metrics in Prometheus text format, TorchServe's names first,
+// then ours (queue depth, workers, batch sizes, process memory). name[]= filters.
+#include <fstream>
+#include <sstream>
+
+#include "serve/api_error.hpp"
+#include "serve/server.hpp"
+
+namespace ocrserve {
+namespace {
+
+double resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) * 1024.0;
+  }
+  return 0;
+}
+
+std::vector<MetricFamily> gauges(Server& server) {
+  const std::string host = label("hostname", server.metrics().hostname());
+  MetricFamily queue_latency{"ts_queue_latency_microseconds", "counter",
+                             "Torchserve prometheus counter metric with unit: Microseconds", {}};
+  MetricFamily queue_depth{"ocrserve_queue_depth", "gauge", "Jobs waiting in the model's queue", {}};
+  MetricFamily workers{"ocrserve_workers", "gauge", "Workers of the model (each with its own inference session)", {}};
+  MetricFamily batches{"ocrserve_batch_size", "histogram", "Images per inference batch", {}};
+  MetricFamily inference{"ocrserve_inference_latency_microseconds", "counter",
+                         "Cumulative time workers spent running batches (decode, pre/postprocess, inference)", {}};
+  MetricFamily failed{"ocrserve_failed_images_total", "counter", "Images whose inference failed", {}};
+  MetricFamily rejected{"ocrserve_rejected_requests_total", "counter", "Requests refused with 503 (queue full or no worker)", {}};
+  for (const auto& model : server.registry().all()) {
+    const std::string labels = label("model_name", model->name) + label("model_version", model->version) + host;
+    const RunnerStats& stats = model->runner->stats();
+    queue_latency.samples.push_back({labels, static_cast<double>(stats.queue_latency_us), ""});
+    queue_depth.samples.push_back({labels, static_cast<double>(model->runner->queued()), ""});
+    workers.samples.push_back({labels, static_cast<double>(model->runner->worker_count()), ""});
+    inference.samples.push_back({labels, static_cast<double>(stats.inference_latency_us), ""});
+    failed.samples.push_back({labels, static_cast<double>(stats.failed_items), ""});
+    rejected.samples.push_back({labels, static_cast<double>(stats.rejected), ""});
+    // Bucket i holds batches of at most 2^i images; Prometheus buckets are cumulative.
+    double cumulative = 0;
+    for (size_t i = 0; i < stats.batch_size_counts.size(); ++i) {
+      cumulative += static_cast<double>(stats.batch_size_counts[i]);
+      const std::string le = i + 1 == stats.batch_size_counts.size() ? "+Inf" : std::to_string(1u << i);
+      batches.samples.push_back({labels + label("le", le), cumulative, "_bucket"});
+    }
+    batches.samples.push_back({labels, static_cast<double>(stats.images), "_sum"});
+    batches.samples.push_back({labels, static_cast<double>(stats.batches), "_count"});
+  }
+  MetricFamily memory{"ocrserve_process_resident_memory_bytes", "gauge", "Resident memory of the server process", {}};
+  memory.samples.push_back({host, resident_bytes(), ""});
+  return {queue_latency, queue_depth, workers, batches, inference, failed, rejected, memory};
+}
+
+}  // namespace
+
+HttpHandler metrics_api(Server& server) {
+  return [&server](HttpRequest&& request, Respond respond) {
+    if (request.path != "/metrics") {
+      return respond(error_response(404, "ResourceNotFoundException", "Requested resource is not found, please refer to API document."));
+    }
+    if (request.method != "GET") {
+      return respond(error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document."));
+    }
+    std::vector<std::string> filter;
+    for (auto [it, end] = request.query.equal_range("name[]"); it != end; ++it) filter.push_back(it->second);
+    respond({200, server.metrics().render(gauges(server), filter), "text/plain; version=0.0.4; charset=utf-8", {}});
+  };
+}
+
+}  // namespace ocrserve

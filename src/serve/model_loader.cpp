@@ -1,0 +1,139 @@
+#include "serve/model_loader.hpp"
+
+#include <unistd.h>
+
+#include <random>
+#include <regex>
+
+#include "model/archive.hpp"
+#include "model/model_package.hpp"
+
+namespace ocrserve {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool allowed(const std::string& url, const std::vector<std::string>& patterns) {
+  for (const auto& pattern : patterns) {
+    try {
+      if (std::regex_match(url, std::regex(pattern, std::regex::icase))) return true;
+    } catch (const std::regex_error&) {
+      // A malformed pattern allows nothing.
+    }
+  }
+  return false;
+}
+
+// Where `url` points, after the checks that keep registration inside what the operator allowed.
+fs::path resolve(const std::string& url, const ServerConfig& config) {
+  if (url.find("..") != std::string::npos) throw Error(ErrorKind::not_found, "Relative path is not allowed in url: " + url);
+  const size_t scheme = url.find("://");
+  if (scheme != std::string::npos) {
+    if (!allowed(url, config.allowed_urls)) {
+      throw Error(ErrorKind::not_found, "Given URL " + url + " does not match any allowed URL(s)");
+    }
+    if (url.rfind("file://", 0) != 0) {
+      throw Error(ErrorKind::bad_input, "Failed to download archive from: " + url +
+                                            " (ocrserve fetches only file:// URLs; copy the archive into the model store)");
+    }
+    return fs::path(url.substr(7));
+  }
+  if (config.model_store.empty()) throw Error(ErrorKind::not_found, "Model store has not been configured.");
+  if (url.find('/') != std::string::npos || url.find('\\') != std::string::npos || url.empty()) {
+    throw Error(ErrorKind::not_found, "Model not found at: " + url + " (name a .mar file or folder in the model store)");
+  }
+  const fs::path path = config.model_store / url;
+  if (!fs::exists(path)) throw Error(ErrorKind::not_found, "Model not found at: " + url);
+  return path;
+}
+
+fs::path fresh_extraction_dir() {
+  static std::atomic<uint64_t> counter{0};
+  std::random_device random;
+  return fs::temp_directory_path() / ("ocrserve-model-" + std::to_string(getpid()) + "-" +
+                                      std::to_string(counter++) + "-" + std::to_string(random()));
+}
+
+ServableSpec spec_for(const fs::path& root, const std::string& handler, const std::string& where) {
+  if (fs::exists(root / "det" / "deploy.json") && fs::exists(root / "rec" / "deploy.json")) {
+    const fs::path cls = fs::exists(root / "cls" / "deploy.json") ? root / "cls" : fs::path();
+    return ServableSpec::from_packages(root / "det", root / "rec", cls);
+  }
+  if (fs::exists(root / "deploy.json")) return ServableSpec::from_packages(root);
+  throw Error(ErrorKind::bad_input, where + ": holds no ocrserve model package" +
+                                        (handler.empty() ? std::string()
+                                                         : " (handler \"" + handler + "\" is for TorchServe's Python runtime; "
+                                                           "convert the checkpoint with `ocrserve convert` and archive the package)"));
+}
+
+}  // namespace
+
+std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const ServerConfig& config) {
+  const fs::path path = resolve(request.url, config);
+  auto model = std::make_shared<ServedModel>();
+  model->url = request.url;
+  model->loaded_at_startup = request.at_startup;
+  fs::path root = path;
+  std::string handler;
+  if (fs::is_directory(path)) {
+    model->name = path.filename().string();
+    if (fs::exists(path / "MAR-INF/MANIFEST.json")) {
+      const Json manifest = read_json_file(path / "MAR-INF/MANIFEST.json");
+      model->name = manifest.value("model", Json::object()).value("modelName", model->name);
+      model->version = manifest.value("model", Json::object()).value("modelVersion", model->version);
+    }
+  } else {
+    model->extracted_dir = fresh_extraction_dir();
+    const Manifest manifest = extract_archive(path, model->extracted_dir);
+    model->name = manifest.model_name;
+    model->version = manifest.model_version;
+    handler = manifest.handler;
+    root = model->extracted_dir;
+  }
+  if (!request.name.empty()) model->name = request.name;
+  if (!valid_model_name(model->name)) {
+    throw Error(ErrorKind::bad_input, "model name \"" + model->name + "\" must match ^[A-Za-z0-9][A-Za-z0-9_\\-.]*$");
+  }
+  ServableSpec spec = spec_for(root, handler, request.url);
+  spec.backend.intra_op_threads = static_cast<int>(config.intra_op_threads);
+  model->runner = std::make_unique<ModelRunner>(spec, request.settings);
+  model->min_workers = model->max_workers = request.workers;
+  model->runner->scale(request.workers);
+  return model;
+}
+
+std::vector<std::string> store_entries(const fs::path& store) {
+  std::vector<std::string> entries;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(store, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.front() == '.') continue;
+    if ((entry.is_regular_file() && entry.path().extension() == ".mar") ||
+        (entry.is_directory() && (fs::exists(entry.path() / "deploy.json") || fs::exists(entry.path() / "det/deploy.json")))) {
+      entries.push_back(name);
+    }
+  }
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_model_list(const std::string& list) {
+  std::vector<std::pair<std::string, std::string>> models;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) {
+      const size_t eq = item.find('=');
+      if (eq == std::string::npos) models.emplace_back("", item);
+      else models.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return models;
+}
+
+}  // namespace ocrserve

@@ -1,0 +1,90 @@
+#include "serve/server.hpp"
+
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "serve/api_error.hpp"
+
+namespace ocrserve {
+
+Server::Server(ServerConfig config) : config_(std::move(config)) {
+  for (const auto& warning : config_.warnings) spdlog::warn("{}", warning);
+  if (!config_.disable_token_authorization) {
+    tokens_.enable(std::filesystem::current_path() / "key_file.json", config_.token_expiration);
+    spdlog::warn("token authorization is on: keys are in {}", (std::filesystem::current_path() / "key_file.json").string());
+  }
+}
+
+Server::~Server() {
+  if (http_) http_->stop();
+}
+
+RunnerSettings Server::default_settings() const {
+  RunnerSettings settings;
+  settings.queue_capacity = config_.job_queue_size;
+  settings.response_timeout = config_.default_response_timeout;
+  return settings;
+}
+
+void Server::load(const std::vector<LoadRequest>& requests) {
+  for (const auto& request : requests) {
+    const auto start = std::chrono::steady_clock::now();
+    auto model = load_model(request, config_);
+    spdlog::info("loaded model {} version {} from {} with {} worker(s) in {} ms", model->name, model->version, request.url,
+                 model->runner->worker_count(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+    registry_.add(std::move(model));
+  }
+}
+
+HttpHandler with_common_behaviour(Server& server, HttpHandler handler) {
+  return [&server, handler = std::move(handler)](HttpRequest&& request, Respond respond) {
+    Respond counted = [&server, respond](HttpResponse response) {
+      const char* counter = response.status < 300 ? "Requests2XX" : response.status < 500 ? "Requests4XX" : "Requests5XX";
+      server.metrics().add(counter, label("Level", "Host") + label("Hostname", server.metrics().hostname()), 1);
+      respond(std::move(response));
+    };
+    if (server.draining()) {
+      HttpResponse response = error_response(503, "ServiceUnavailableException", "ocrserve is shutting down");
+      response.headers.emplace_back("Retry-After", "1");
+      return counted(std::move(response));
+    }
+    handler(std::move(request), counted);
+  };
+}
+
+BoundPorts Server::start() {
+  const size_t threads = config_.netty_threads ? config_.netty_threads : std::max(1u, std::thread::hardware_concurrency());
+  http_ = std::make_unique<HttpServer>(threads);
+  HttpLimits limits;
+  limits.max_request_size = config_.max_request_size;
+  BoundPorts ports;
+  ports.inference = http_->listen(config_.inference.host, config_.inference.port,
+                                  with_common_behaviour(*this, inference_api(*this)), limits);
+  ports.management = http_->listen(config_.management.host, config_.management.port,
+                                   with_common_behaviour(*this, management_api(*this)), limits);
+  if (config_.enable_metrics_api) {
+    ports.metrics = http_->listen(config_.metrics.host, config_.metrics.port, metrics_api(*this), limits);
+  }
+  http_->start();
+  return ports;
+}
+
+void Server::drain(std::chrono::seconds deadline) {
+  draining_ = true;
+  if (http_) http_->stop_accepting();
+  // Requests already handed to a model finish; new ones on open connections get 503.
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (http_ && http_->in_flight() > 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const auto& model : registry_.all()) model->runner->drain();
+  // Give the I/O threads a moment to flush the last responses.
+  while (http_ && http_->in_flight() > 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (http_) http_->stop();
+}
+
+}  // namespace ocrserve

@@ -1,0 +1,64 @@
+#pragma once
+// The model server: three HTTP listeners (inference, management, metrics) over one model
+// registry, TorchServe-compatible (../shared/specs/torchserve.md), with a graceful drain.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "serve/config.hpp"
+#include "serve/http_server.hpp"
+#include "serve/metrics.hpp"
+#include "serve/model_loader.hpp"
+#include "serve/model_registry.hpp"
+#include "serve/token_auth.hpp"
+
+namespace ocrserve {
+
+struct BoundPorts {
+  uint16_t inference = 0;
+  uint16_t management = 0;
+  uint16_t metrics = 0;
+};
+
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+  ~Server();
+
+  // Loads the start-up models (each a LoadRequest); a model that fails to load is an error.
+  void load(const std::vector<LoadRequest>& requests);
+  // Binds the listeners and starts serving; returns the bound ports.
+  BoundPorts start();
+  // Stops accepting, waits for in-flight requests (up to `deadline`), drains every model.
+  void drain(std::chrono::seconds deadline);
+
+  // Shared by the API handlers.
+  const ServerConfig& config() const { return config_; }
+  ModelRegistry& registry() { return registry_; }
+  Metrics& metrics() { return metrics_; }
+  const TokenAuth& tokens() const { return tokens_; }
+  bool draining() const { return draining_; }
+  RunnerSettings default_settings() const;
+
+ private:
+  ServerConfig config_;
+  ModelRegistry registry_;
+  Metrics metrics_;
+  TokenAuth tokens_;
+  std::unique_ptr<HttpServer> http_;
+  std::atomic<bool> draining_{false};
+};
+
+// The API handlers, one file each.
+HttpHandler inference_api(Server& server);
+HttpHandler management_api(Server& server);
+HttpHandler metrics_api(Server& server);
+
+// Wraps a handler: counts Requests2XX/4XX/5XX and refuses requests while draining.
+HttpHandler with_common_behaviour(Server& server, HttpHandler handler);
+
+// The OpenAPI 3 description of one port's API ("inference" or "management").
+std::string api_description(const std::string& which);
+
+}  // namespace ocrserve

@@ -1,0 +1,79 @@
+#include "serve/token_auth.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <random>
+
+#include "core/json_file.hpp"
+#include "ocrserve/error.hpp"
+
+namespace ocrserve {
+
+std::string TokenAuth::new_key() {
+  // 128 random bits, URL-safe base64 without padding (TorchServe uses only 48 bits).
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::random_device random;
+  std::string key;
+  for (int i = 0; i < 22; ++i) key += alphabet[random() % 64];
+  return key;
+}
+
+bool TokenAuth::equal(const std::string& a, const std::string& b) {
+  // Constant time in the key's length, so timing does not reveal a matching prefix.
+  unsigned char difference = a.size() != b.size();
+  for (size_t i = 0; i < a.size(); ++i) difference |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return difference == 0;
+}
+
+void TokenAuth::enable(const std::filesystem::path& file, std::chrono::minutes expiration) {
+  std::lock_guard lock(mutex_);
+  enabled_ = true;
+  file_ = file;
+  expiration_ = expiration;
+  const auto expires = std::chrono::system_clock::now() + expiration;
+  inference_ = {new_key(), expires};
+  management_ = {new_key(), expires};
+  api_ = new_key();
+  write();
+}
+
+void TokenAuth::write() const {
+  const auto seconds = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+  };
+  const Json keys = {{"management", {{"key", management_.value}, {"expiration time", seconds(management_.expires)}}},
+                     {"inference", {{"key", inference_.value}, {"expiration time", seconds(inference_.expires)}}},
+                     {"API", {{"key", api_}}}};
+  const mode_t previous = umask(077);
+  std::ofstream out(file_, std::ios::trunc);
+  out << keys.dump(2) << "\n";
+  umask(previous);
+  if (!out) throw Error(ErrorKind::internal, file_.string() + ": cannot write the key file");
+  std::filesystem::permissions(file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+bool TokenAuth::check(const std::string& which, const std::string& authorization) const {
+  if (!enabled_) return true;
+  const std::string prefix = "Bearer ";
+  if (authorization.rfind(prefix, 0) != 0) return false;
+  std::string token = authorization.substr(prefix.size());
+  token.erase(0, token.find_first_not_of(' '));
+  std::lock_guard lock(mutex_);
+  const Key& key = which == "management" ? management_ : inference_;
+  return equal(token, key.value) && std::chrono::system_clock::now() < key.expires;
+}
+
+bool TokenAuth::rotate(const std::string& which, const std::string& authorization) {
+  if (!enabled_) return false;
+  const std::string prefix = "Bearer ";
+  if (authorization.rfind(prefix, 0) != 0) return false;
+  std::lock_guard lock(mutex_);
+  if (!equal(authorization.substr(prefix.size()), api_)) return false;
+  Key& key = which == "management" ? management_ : inference_;
+  key = {new_key(), std::chrono::system_clock::now() + expiration_};
+  write();
+  return true;
+}
+
+}  // namespace ocrserve

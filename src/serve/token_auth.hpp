@@ -1,0 +1,40 @@
+#pragma once
+// TorchServe's token authorisation: key_file.json with "management", "inference" and "API"
+// keys, checked from "Authorization: Bearer <key>". Off unless configured (docs/serving.md).
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <string>
+
+namespace ocrserve {
+
+class TokenAuth {
+ public:
+  TokenAuth() = default;
+  // Generates the keys and writes `file` with mode 0600.
+  void enable(const std::filesystem::path& file, std::chrono::minutes expiration);
+  bool enabled() const { return enabled_; }
+  // True when the request's Authorization header carries the key of `which`
+  // ("inference" or "management") and it has not expired. Always true when disabled.
+  bool check(const std::string& which, const std::string& authorization) const;
+  // Regenerates the key of `which`; needs the API key.
+  bool rotate(const std::string& which, const std::string& authorization);
+
+ private:
+  struct Key {
+    std::string value;
+    std::chrono::system_clock::time_point expires;
+  };
+  void write() const;
+  static std::string new_key();
+  static bool equal(const std::string& a, const std::string& b);
+
+  bool enabled_ = false;
+  std::filesystem::path file_;
+  std::chrono::minutes expiration_{60};
+  mutable std::mutex mutex_;
+  Key inference_, management_;
+  std::string api_;
+};
+
+}  // namespace ocrserve
