@@ -64,6 +64,7 @@ const char* reason_type(int status) {
     case 400: return "BadRequestException";
     case 408: return "RequestTimeoutException";
     case 413: return "RequestEntityTooLargeException";
+    case 431: return "BadRequestException";
     default: return "InternalServerException";
   }
 }
@@ -121,6 +122,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return close();
     }
     if (error == http::error::header_limit) return reply_error(431, "Request header fields too large.");
+    // Beast compares Content-Length with the body limit while parsing the header.
+    if (error == http::error::body_limit) {
+      return reply_error(413, "Request body exceeds max_request_size " + std::to_string(limits_.max_request_size) + ".");
+    }
     if (error) return reply_error(400, "Invalid HTTP message.");
     started_ = std::chrono::steady_clock::now();
     auto& header = parser_->get();

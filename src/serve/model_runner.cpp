@@ -138,13 +138,13 @@ void ModelRunner::work(Worker& worker, std::promise<void> loaded) {
 // Blocks until a job is queued, then gathers more until batch_size images are held or
 // max_batch_delay has passed since the first was taken. Empty when the worker must stop.
 std::vector<Job> ModelRunner::take_batch(Worker& worker) {
-  std::lock_guard assembling(assembling_);
   std::unique_lock lock(mutex_);
   auto must_stop = [&] { return worker.stop || (closed_ && queue_.empty()); };
-  wake_.wait(lock, [&] { return must_stop() || !queue_.empty(); });
-  if (must_stop() && queue_.empty()) return {};
-  if (worker.stop) return {};
+  // One worker assembles a batch at a time; the others wait here, where a stop reaches them.
+  wake_.wait(lock, [&] { return must_stop() || (!assembling_ && !queue_.empty()); });
+  if (must_stop()) return {};
 
+  assembling_ = true;
   std::vector<Job> batch;
   size_t images = 0;
   const auto deadline = Clock::now() + settings_.max_batch_delay;
@@ -157,6 +157,9 @@ std::vector<Job> ModelRunner::take_batch(Worker& worker) {
     if (images >= settings_.batch_size || !queue_.empty() || closed_) break;
     if (!wake_.wait_until(lock, deadline, [&] { return !queue_.empty() || closed_; })) break;
   }
+  assembling_ = false;
+  lock.unlock();
+  wake_.notify_all();
   return batch;
 }
 

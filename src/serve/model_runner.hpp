@@ -90,13 +90,13 @@ class ModelRunner {
   const RunnerSettings settings_;
   RunnerStats stats_;
 
-  mutable std::mutex mutex_;         // guards queue_, workers_, closed_
+  mutable std::mutex mutex_;         // guards queue_, workers_, closed_, stop flags, assembling_
   std::condition_variable wake_;
   std::deque<Job> queue_;
   std::list<std::unique_ptr<Worker>> workers_;
   bool closed_ = false;
   int next_worker_id_ = 9000;        // TorchServe numbers workers from its first port
-  std::mutex assembling_;            // one worker forms a batch at a time
+  bool assembling_ = false;          // a worker is forming a batch (guarded by mutex_)
   std::mutex scaling_;               // one scale() or drain() at a time
 };
 

@@ -1,0 +1,381 @@
+// The real server binary on loopback ports, spoken to over real HTTP.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <zip.h>
+
+#include <atomic>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/ground_truth.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+#include "support/server_process.hpp"
+
+namespace ocrserve {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::http;
+using test::kData;
+using test::kModels;
+using test::ServerProcess;
+
+std::string image(const std::string& name) { return test::slurp_text(kData / "demo" / name); }
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ocrserve-server-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "store");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A .mar of a default package in the test's store.
+  void archive(const std::string& package, const std::string& name, const std::string& version = "1.0") {
+    const auto r = test::run_process({OCRSERVE_BINARY, "archive", "--model-dir", (kModels / package).string(), "--model-name",
+                                      name, "--output-folder", (dir_ / "store").string(), "--version", version});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ServerTest, DefaultModelsAnswerTheSeedsRequests) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.banner << server.log();
+
+  const auto ping = http(server.inference, "GET", "/ping");
+  EXPECT_EQ(ping.status, 200);
+  EXPECT_EQ(json::parse(ping.body)["status"], "Healthy");
+
+  // curl -T sends PUT; TorchServe accepts any method on /predictions.
+  const auto det = http(server.inference, "PUT", "/predictions/det", image("demo_text_det.jpg"));
+  ASSERT_EQ(det.status, 200) << det.body;
+  EXPECT_EQ(det.headers.at("content-type"), "application/json");
+  EXPECT_TRUE(det.headers.count("x-request-id"));
+  const auto boxes = json::parse(det.body)["boundary_result"];
+  EXPECT_GE(boxes.size(), 9u);
+  for (const auto& box : boxes) EXPECT_EQ(box.size(), 9u);
+
+  const auto rec = http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg"));
+  ASSERT_EQ(rec.status, 200) << rec.body;
+  EXPECT_EQ(json::parse(rec.body)["text"], "STAR");
+
+  const auto ocr = http(server.inference, "POST", "/predictions/ocr", image("demo_text_ocr.jpg"));
+  ASSERT_EQ(ocr.status, 200) << ocr.body;
+  std::string texts;
+  for (const auto& item : json::parse(ocr.body)) texts += item["text"].get<std::string>() + " ";
+  EXPECT_NE(texts.find("SALE"), std::string::npos) << texts;
+
+  // Several images in one multipart request: one result per image, in order.
+  const auto batch = http(server.inference, "POST", "/predictions/rec/1.0",
+                          test::multipart({{"data", image("demo_text_recog.jpg")}, {"file", image("broken.jpg")}}, "XyZ"),
+                          "multipart/form-data; boundary=XyZ");
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  const auto results = json::parse(batch.body);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["text"], "STAR");
+  EXPECT_EQ(results[1]["code"], 400);
+
+  const auto options = http(server.inference, "OPTIONS", "/");
+  EXPECT_EQ(options.status, 200);
+  EXPECT_EQ(json::parse(options.body)["openapi"], "3.0.1");
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST_F(ServerTest, ErrorsAreTorchServesJson) {
+  ServerProcess server({}, {"max_request_size=2000000"}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  struct Case {
+    std::string method, target, body;
+    int status;
+    std::string type;
+  };
+  const std::vector<Case> cases = {
+      {"POST", "/predictions/nope", image("demo_text_recog.jpg"), 404, "ModelNotFoundException"},
+      {"POST", "/predictions/rec/9.9", image("demo_text_recog.jpg"), 404, "ModelVersionNotFoundException"},
+      {"POST", "/predictions/rec", image("broken.jpg"), 400, "BadRequestException"},
+      {"POST", "/predictions/rec", "not an image at all", 400, "BadRequestException"},
+      {"POST", "/predictions/rec", "", 400, "BadRequestException"},
+      {"GET", "/no/such/thing", "", 404, "ResourceNotFoundException"},
+      {"DELETE", "/", "", 405, "MethodNotAllowedException"},
+  };
+  for (const auto& c : cases) {
+    const auto reply = http(server.inference, c.method, c.target, c.body);
+    EXPECT_EQ(reply.status, c.status) << c.target << ": " << reply.body;
+    const auto body = json::parse(reply.body);
+    EXPECT_EQ(body["code"], c.status);
+    EXPECT_EQ(body["type"], c.type) << c.target;
+    EXPECT_FALSE(body["message"].get<std::string>().empty());
+  }
+  const auto missing = http(server.inference, "POST", "/predictions/nope", "x");
+  EXPECT_EQ(json::parse(missing.body)["message"], "Model not found: nope");
+  // The server is still healthy after all of that.
+  EXPECT_EQ(http(server.inference, "GET", "/ping").status, 200);
+}
+
+TEST_F(ServerTest, OversizedUploadIsRefusedBeforeItsBodyIsRead) {
+  ServerProcess server({}, {"max_request_size=2000000"}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  // Announce 1 GB and send nothing: the answer must come from the headers alone.
+  const int fd = test::connect_to(server.inference);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(test::send_all(fd, "PUT /predictions/det HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n"));
+  const auto start = std::chrono::steady_clock::now();
+  const auto reply = test::read_reply(fd);
+  close(fd);
+  EXPECT_EQ(reply.status, 413);
+  EXPECT_EQ(json::parse(reply.body)["code"], 413);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+
+  // A chunked body that grows past the limit is cut off with 413 as well.
+  const int chunked = test::connect_to(server.inference);
+  std::string request = "POST /predictions/det HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk(1 << 20, 'a');
+  char size_line[32];
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+  for (int i = 0; i < 3; ++i) request += size_line + chunk + "\r\n";
+  test::send_all(chunked, request);
+  EXPECT_EQ(test::read_reply(chunked).status, 413);
+  close(chunked);
+
+  // Expect: 100-continue under the limit gets its 100 and then the answer.
+  const int expect = test::connect_to(server.inference);
+  const std::string body = image("demo_text_recog.jpg");
+  test::send_all(expect, "POST /predictions/rec HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n");
+  EXPECT_EQ(test::read_reply(expect).status, 100);
+  test::send_all(expect, body);
+  const auto answer = test::read_reply(expect);
+  close(expect);
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(json::parse(answer.body)["text"], "STAR");
+}
+
+TEST_F(ServerTest, ManagementListsDescribesScalesAndGuardsRegistration) {
+  archive("ppocr-rec", "crnn");
+  ServerProcess server({"--model-store", (dir_ / "store").string(), "--models", "crnn=crnn.mar"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+
+  auto list = json::parse(http(server.management, "GET", "/models").body);
+  ASSERT_EQ(list["models"].size(), 1u);
+  EXPECT_EQ(list["models"][0]["modelName"], "crnn");
+  EXPECT_EQ(list["models"][0]["modelUrl"], "crnn.mar");
+
+  auto described = json::parse(http(server.management, "GET", "/models/crnn").body);
+  ASSERT_EQ(described.size(), 1u);
+  EXPECT_EQ(described[0]["modelVersion"], "1.0");
+  EXPECT_EQ(described[0]["batchSize"], 1);
+  EXPECT_EQ(described[0]["workers"].size(), 1u);
+  EXPECT_EQ(described[0]["workers"][0]["status"], "READY");
+
+  const auto scaled = http(server.management, "PUT", "/models/crnn?min_worker=2&synchronous=true");
+  EXPECT_EQ(scaled.status, 200) << scaled.body;
+  EXPECT_EQ(json::parse(scaled.body)["status"], "Workers scaled to 2 for model: crnn");
+  EXPECT_EQ(json::parse(http(server.management, "GET", "/models/crnn").body)[0]["workers"].size(), 2u);
+  EXPECT_EQ(http(server.management, "PUT", "/models/crnn?min_worker=3&max_worker=1").status, 400);
+  EXPECT_EQ(http(server.management, "PUT", "/models/crnn?min_worker=1").status, 200);
+  EXPECT_EQ(http(server.inference, "POST", "/predictions/crnn", image("demo_text_recog.jpg")).status, 200);
+
+  // Registration is off unless enabled, as in TorchServe 0.11.1+.
+  const auto refused = http(server.management, "POST", "/models?url=crnn.mar&model_name=other");
+  EXPECT_EQ(refused.status, 405);
+  EXPECT_EQ(json::parse(refused.body)["type"], "MethodNotAllowedException");
+  EXPECT_EQ(http(server.management, "DELETE", "/models/crnn").status, 405);
+  EXPECT_EQ(http(server.management, "GET", "/models/ghost").status, 404);
+}
+
+TEST_F(ServerTest, RegistrationStaysInsideTheStoreAndAllowedUrls) {
+  archive("ppocr-rec", "crnn");
+  archive("ppocr-rec", "crnn2", "2.0");
+  archive("ppocr-det", "dbnet");
+  fs::copy(dir_ / "store" / "crnn2.mar", dir_ / "outside.mar");
+  ServerProcess server({"--model-store", (dir_ / "store").string(), "--models", "crnn.mar", "--enable-model-api"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+
+  auto reg = http(server.management, "POST", "/models?url=dbnet.mar&initial_workers=1&batch_size=4&max_batch_delay=20");
+  ASSERT_EQ(reg.status, 200) << reg.body;
+  EXPECT_EQ(json::parse(reg.body)["status"], "Model \"dbnet\" Version: 1.0 registered with 1 initial workers");
+  EXPECT_EQ(json::parse(http(server.management, "GET", "/models/dbnet").body)[0]["batchSize"], 4);
+  EXPECT_EQ(http(server.inference, "PUT", "/predictions/dbnet", image("demo_text_det.jpg")).status, 200);
+  EXPECT_EQ(http(server.management, "POST", "/models?url=dbnet.mar").status, 409);
+
+  const auto no_workers = http(server.management, "POST", "/models?url=crnn2.mar&model_name=crnn");
+  ASSERT_EQ(no_workers.status, 200) << no_workers.body;
+  EXPECT_NE(json::parse(no_workers.body)["status"].get<std::string>().find("0 initial workers"), std::string::npos);
+  const auto all = json::parse(http(server.management, "GET", "/models/crnn/all").body);
+  EXPECT_EQ(all.size(), 2u);
+  const auto unserved = http(server.inference, "POST", "/predictions/crnn/2.0", image("demo_text_recog.jpg"));
+  EXPECT_EQ(unserved.status, 503);
+  EXPECT_EQ(json::parse(unserved.body)["type"], "ServiceUnavailableException");
+  EXPECT_EQ(http(server.management, "PUT", "/models/crnn/2.0/set-default").status, 200);
+  EXPECT_EQ(http(server.management, "DELETE", "/models/crnn/1.0").status, 200);
+
+  for (const std::string& url : {std::string("../outside.mar"), "file://" + (dir_ / "outside.mar").string(),
+                                  std::string("http://169.254.169.254/latest/x.mar"), std::string("sub%2F..%2Fx.mar")}) {
+    const auto bad = http(server.management, "POST", "/models?url=" + url);
+    EXPECT_EQ(bad.status, 404) << url << ": " << bad.body;
+  }
+  EXPECT_EQ(http(server.management, "POST", "/models").status, 400);
+
+  const auto gone = http(server.management, "DELETE", "/models/dbnet");
+  EXPECT_EQ(gone.status, 200);
+  EXPECT_EQ(json::parse(gone.body)["status"], "Model \"dbnet\" unregistered");
+  EXPECT_EQ(http(server.inference, "POST", "/predictions/dbnet", image("demo_text_det.jpg")).status, 404);
+}
+
+// Writes a zip holding a manifest and one entry with the given name (and optional symlink mode).
+void hostile_zip(const fs::path& path, const std::string& entry, bool symlink) {
+  int error = 0;
+  zip_t* archive = zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  const std::string manifest = R"({"runtime": "python", "model": {"modelName": "evil", "modelVersion": "1.0"}})";
+  zip_file_add(archive, "MAR-INF/MANIFEST.json", zip_source_buffer(archive, manifest.data(), manifest.size(), 0), 0);
+  const std::string payload = symlink ? "/etc/passwd" : "pwned";
+  const zip_int64_t index = zip_file_add(archive, entry.c_str(), zip_source_buffer(archive, payload.data(), payload.size(), 0), 0);
+  if (symlink) zip_file_set_external_attributes(archive, index, 0, ZIP_OPSYS_UNIX, (S_IFLNK | 0777) << 16);
+  zip_close(archive);
+}
+
+TEST_F(ServerTest, HostileArchivesAreRefused) {
+  hostile_zip(dir_ / "store" / "slip.mar", "../../escaped.txt", false);
+  hostile_zip(dir_ / "store" / "absolute.mar", "/tmp/ocrserve-absolute.txt", false);
+  hostile_zip(dir_ / "store" / "link.mar", "deploy.json", true);
+  std::ofstream(dir_ / "store" / "garbage.mar") << "PK not really a zip";
+  archive("ppocr-rec", "crnn");
+  ServerProcess server({"--model-store", (dir_ / "store").string(), "--models", "crnn.mar", "--enable-model-api"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  for (const char* mar : {"slip.mar", "absolute.mar", "link.mar", "garbage.mar"}) {
+    const auto reply = http(server.management, "POST", std::string("/models?url=") + mar);
+    EXPECT_EQ(reply.status, 400) << mar << ": " << reply.body;
+    EXPECT_NE(json::parse(reply.body)["message"].get<std::string>().find(mar), std::string::npos) << reply.body;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "escaped.txt"));
+  EXPECT_FALSE(fs::exists(dir_.parent_path() / "escaped.txt"));
+  EXPECT_FALSE(fs::exists("/tmp/ocrserve-absolute.txt"));
+  EXPECT_EQ(http(server.inference, "GET", "/ping").status, 200);
+
+  // At start-up a hostile archive is a clear error and a non-zero exit.
+  ServerProcess refused({"--model-store", (dir_ / "store").string(), "--models", "slip.mar"}, {}, dir_ / "store");
+  EXPECT_EQ(refused.wait_exit(30), 3);
+  EXPECT_NE(refused.log().find("slip.mar"), std::string::npos) << refused.log();
+}
+
+TEST_F(ServerTest, MetricsUseTorchServeNamesAndFilter) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  for (int i = 0; i < 3; ++i) http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg"));
+  const auto metrics = http(server.metrics, "GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.headers.at("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("ts_inference_requests_total{model_name=\"rec\",model_version=\"default\",hostname="),
+            std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("\",} 3.0"), std::string::npos);
+  for (const char* name : {"ts_inference_latency_microseconds", "ts_queue_latency_microseconds", "ocrserve_queue_depth",
+                           "ocrserve_workers", "ocrserve_batch_size_bucket", "ocrserve_process_resident_memory_bytes",
+                           "Requests2XX"}) {
+    EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
+  }
+  const auto filtered = http(server.metrics, "GET", "/metrics?name[]=ts_queue_latency_microseconds");
+  EXPECT_NE(filtered.body.find("ts_queue_latency_microseconds"), std::string::npos);
+  EXPECT_EQ(filtered.body.find("ts_inference_requests_total"), std::string::npos);
+}
+
+TEST_F(ServerTest, ConcurrentClientsGetTheirOwnAnswers) {
+  ServerProcess server({"--workers", "2", "--batch-size", "8", "--max-batch-delay", "5"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  // Each word image has one right answer; 32 clients send them interleaved.
+  const auto labels = json::parse(test::slurp_text(kData / "rec_toy" / "labels.json"));
+  std::vector<std::pair<std::string, std::string>> words;  // image bytes, the single-request answer
+  for (const auto& item : labels["data_list"]) {
+    const std::string bytes = test::slurp_text(kData / "rec_toy" / item["img_path"].get<std::string>());
+    const auto reply = http(server.inference, "POST", "/predictions/rec", bytes);
+    ASSERT_EQ(reply.status, 200);
+    words.emplace_back(bytes, json::parse(reply.body)["text"]);
+  }
+  std::atomic<int> wrong{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 32; ++c) {
+    clients.emplace_back([&, c] {
+      for (int r = 0; r < 4; ++r) {
+        const auto& [bytes, expected] = words[(c + r) % words.size()];
+        const auto reply = http(server.inference, "POST", "/predictions/rec", bytes);
+        if (reply.status != 200) {
+          ++failed;
+        } else if (json::parse(reply.body)["text"] != expected) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(wrong, 0);
+  // Batching happened: some batch held more than one image.
+  const auto metrics = http(server.metrics, "GET", "/metrics?name[]=ocrserve_batch_size").body;
+  EXPECT_NE(metrics.find("ocrserve_batch_size_count{model_name=\"rec\""), std::string::npos);
+}
+
+TEST_F(ServerTest, FullQueueAnswers503WithRetryAfter) {
+  ServerProcess server({}, {"job_queue_size=1"}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  std::atomic<int> ok{0}, busy{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 12; ++c) {
+    clients.emplace_back([&] {
+      const auto reply = http(server.inference, "POST", "/predictions/ocr", image("demo_text_det.jpg"));
+      if (reply.status == 200) ++ok;
+      else if (reply.status == 503 && reply.headers.count("retry-after")) ++busy;
+      else ++other;
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_GE(ok, 1);
+  EXPECT_GE(busy, 1);
+  EXPECT_EQ(other, 0);
+}
+
+TEST_F(ServerTest, SigtermLetsInFlightRequestsFinish) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  std::atomic<int> ok{0}, refused{0}, broken{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&] {
+      const auto reply = http(server.inference, "POST", "/predictions/ocr", image("demo_text_ocr.jpg"));
+      if (reply.status == 200 && json::parse(reply.body).size() >= 5) ++ok;
+      else if (reply.status == 0 || reply.status == 503) ++refused;
+      else ++broken;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(server.stop(), 0);
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(broken, 0);
+  EXPECT_GE(ok, 1);  // at least the requests already queued were answered in full
+  EXPECT_EQ(ok + refused, 8);
+}
+
+TEST_F(ServerTest, ArchiveRefusesToOverwriteWithoutForce) {
+  archive("ppocr-det", "dbnet");
+  const auto again = test::run_process({OCRSERVE_BINARY, "archive", "--model-dir", (kModels / "ppocr-det").string(),
+                                        "--model-name", "dbnet", "--output-folder", (dir_ / "store").string()});
+  EXPECT_EQ(again.exit_code, 3);
+  EXPECT_NE(again.err.find("--force"), std::string::npos);
+  const auto bad_name = test::run_process({OCRSERVE_BINARY, "archive", "--model-dir", (kModels / "ppocr-det").string(),
+                                           "--model-name", "../evil", "--output-folder", (dir_ / "store").string()});
+  EXPECT_EQ(bad_name.exit_code, 3);
+  int error = 0;
+  zip_t* mar = zip_open((dir_ / "store" / "dbnet.mar").c_str(), ZIP_RDONLY, &error);
+  ASSERT_NE(mar, nullptr);
+  EXPECT_GE(zip_name_locate(mar, "MAR-INF/MANIFEST.json", 0), 0);
+  EXPECT_GE(zip_name_locate(mar, "end2end.onnx", 0), 0);
+  zip_discard(mar);
+}
+
+}  // namespace
+}  // namespace ocrserve
