@@ -16,9 +16,9 @@ struct ArchiveOptions {
 
 void add_archive_command(CLI::App& app) {
   auto options = std::make_shared<ArchiveOptions>();
-  CLI::App* command = app.add_subcommand(
-      "archive",
-      "Write a TorchServe model archive (OUTPUT_FOLDER/NAME.mar): the model package plus MAR-INF/MANIFEST.json. "
+  CLI::App* command = app.add_subcommand("archive", "Write a TorchServe model archive (.mar) of model packages");
+  command->footer(
+      "Writes a TorchServe model archive (OUTPUT_FOLDER/NAME.mar): the model package plus MAR-INF/MANIFEST.json. "
       "With --rec-dir (and optionally --cls-dir) the archive serves end-to-end OCR.");
   command->add_option("--model-dir", options->model_dir, "Model package directory (detection or recognition)")
       ->required()->check(CLI::ExistingDirectory);

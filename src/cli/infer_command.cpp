@@ -137,9 +137,8 @@ void run_infer(const InferOptions& options) {
 
 void add_infer_command(CLI::App& app) {
   auto options = std::make_shared<InferOptions>();
-  CLI::App* command = app.add_subcommand(
-      "infer",
-      "Run a model package on images and print the result as JSON.\n"
+  CLI::App* command = app.add_subcommand("infer", "Run detection, recognition or end-to-end OCR on image files");
+  command->footer(
       "The package's postprocessor decides what runs: a detection package prints "
       "{\"boundary_result\": [[x1,y1,...,xn,yn,score],...]}, a recognition package "
       "{\"text\": ..., \"score\": ...}; a detection package with --rec runs end-to-end OCR and prints "

@@ -98,9 +98,9 @@ void run_package(const PackageOptions& options) {
 
 void add_package_command(CLI::App& app) {
   auto options = std::make_shared<PackageOptions>();
-  CLI::App* command = app.add_subcommand(
-      "package",
-      "Write an mmdeploy SDK model directory (deploy.json, pipeline.json, detail.json, end2end.onnx) for an "
+  CLI::App* command = app.add_subcommand("package", "Make an mmdeploy SDK model directory from an ONNX network");
+  command->footer(
+      "Writes an mmdeploy SDK model directory (deploy.json, pipeline.json, detail.json, end2end.onnx) for an "
       "ONNX network, from a preset or from explicit transforms and postprocessor parameters.");
   command->add_option("--onnx", options->onnx, "The ONNX network")->required()->check(CLI::ExistingFile);
   std::string presets;

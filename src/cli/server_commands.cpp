@@ -238,9 +238,9 @@ void run_stop() {
 
 void add_server_commands(CLI::App& app) {
   auto options = std::make_shared<StartOptions>();
-  CLI::App* start = app.add_subcommand(
-      "start",
-      "Start the model server (TorchServe-compatible REST APIs: inference :8080, management :8081, metrics :8082). "
+  CLI::App* start = app.add_subcommand("start", "Start the TorchServe-compatible model server");
+  start->footer(
+      "Starts the model server (TorchServe-compatible REST APIs: inference :8080, management :8081, metrics :8082). "
       "Without --models it serves the default models det, rec and ocr (end-to-end). Runs in the background unless --foreground; "
       "SIGTERM (or `ocrserve stop`) finishes in-flight requests, then exits 0.");
   start->add_option("--model-store", options->model_store, "Folder of .mar archives and package folders");
