@@ -38,3 +38,54 @@ Json ocr_json(const OcrResult& result) {
 }
 
 }  // namespace ocrserve
+
+#include "ocrserve/error.hpp"
+
+namespace ocrserve {
+namespace {
+
+Polygon points_from(const Json& flat, size_t count) {
+  Polygon polygon;
+  for (size_t i = 0; i + 1 < count; i += 2) polygon.push_back({flat.at(i).get<float>(), flat.at(i + 1).get<float>()});
+  return polygon;
+}
+
+template <typename Parse>
+auto parse_or_throw(const Json& json, const char* shape, Parse parse) {
+  try {
+    return parse();
+  } catch (const Json::exception&) {
+    throw Error(ErrorKind::bad_input, std::string("expected ") + shape + ", got: " + json.dump().substr(0, 200));
+  }
+}
+
+}  // namespace
+
+DetectionResult detection_from_json(const Json& json) {
+  return parse_or_throw(json, "{\"boundary_result\": [...]}", [&] {
+    DetectionResult result;
+    for (const auto& boundary : json.at("boundary_result")) {
+      result.push_back({points_from(boundary, boundary.size() - 1), boundary.back().get<float>()});
+    }
+    return result;
+  });
+}
+
+RecognizedText recognition_from_json(const Json& json) {
+  return parse_or_throw(json, "{\"text\": ..., \"score\": ...}", [&] {
+    return RecognizedText{json.at("text").get<std::string>(), json.at("score").get<float>(), {}};
+  });
+}
+
+OcrResult ocr_from_json(const Json& json) {
+  return parse_or_throw(json, "[{\"polygon\", \"det_score\", \"text\", \"score\"}, ...]", [&] {
+    OcrResult result;
+    for (const auto& item : json) {
+      result.push_back({points_from(item.at("polygon"), item.at("polygon").size()), item.at("det_score").get<float>(),
+                        item.at("text").get<std::string>(), item.at("score").get<float>()});
+    }
+    return result;
+  });
+}
+
+}  // namespace ocrserve

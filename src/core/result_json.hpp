@@ -14,3 +14,12 @@ Json recognition_json(const RecognizedText& result);
 Json ocr_json(const OcrResult& result);
 
 }  // namespace ocrserve
+
+namespace ocrserve {
+
+// The inverses, for results that come back from a server. Error(bad_input) on another shape.
+DetectionResult detection_from_json(const Json& json);
+RecognizedText recognition_from_json(const Json& json);
+OcrResult ocr_from_json(const Json& json);
+
+}  // namespace ocrserve

@@ -360,6 +360,52 @@ TEST_F(ServerTest, SigtermLetsInFlightRequestsFinish) {
   EXPECT_EQ(ok + refused, 8);
 }
 
+TEST_F(ServerTest, CompareAgreesWithTheServerAndDrawsBoth) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const std::string address = "http://127.0.0.1:" + std::to_string(server.inference);
+  const auto same = test::run_process({OCRSERVE_BINARY, "compare", (kData / "demo/demo_text_det.jpg").string(), "--model-name",
+                                       "det", "--model", (kModels / "ppocr-det").string(), "--inference-addr", address,
+                                       "--show", (dir_ / "compare.png").string()});
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(json::parse(same.out)["agree"], true);
+  EXPECT_TRUE(fs::exists(dir_ / "compare.png"));
+  // Against a different model the comparison says so and exits 1.
+  const auto other = test::run_process({OCRSERVE_BINARY, "compare", (kData / "demo/demo_text_recog.jpg").string(),
+                                        "--model-name", "rec", "--model", (kModels / "ppocr-det").string(),
+                                        "--inference-addr", address});
+  EXPECT_EQ(other.exit_code, 1) << other.err;
+  EXPECT_EQ(json::parse(other.out)["agree"], false);
+  const auto nobody = test::run_process({OCRSERVE_BINARY, "compare", (kData / "demo/demo_text_recog.jpg").string(),
+                                         "--model-name", "rec", "--model", (kModels / "ppocr-rec").string(),
+                                         "--inference-addr", "http://127.0.0.1:1"});
+  EXPECT_EQ(nobody.exit_code, 4);
+  EXPECT_NE(nobody.err.find("no answer"), std::string::npos) << nobody.err;
+}
+
+TEST_F(ServerTest, TokenAuthorizationWhenEnabled) {
+  ServerProcess server({}, {"disable_token_authorization=false"}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  // The key file is written in the server's working directory: the test's.
+  const auto keys = json::parse(test::slurp_text(fs::current_path() / "key_file.json"));
+  EXPECT_EQ(fs::status(fs::current_path() / "key_file.json").permissions() & fs::perms::group_all, fs::perms::none);
+  const std::string inference_key = keys["inference"]["key"];
+  const auto refused = http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg"));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(json::parse(refused.body)["type"], "InvalidKeyException");
+  const auto wrong = http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg"), "image/jpeg",
+                          {{"Authorization", "Bearer " + std::string(keys["management"]["key"])}});
+  EXPECT_EQ(wrong.status, 400);
+  const auto allowed = http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg"), "image/jpeg",
+                            {{"Authorization", "Bearer " + inference_key}});
+  EXPECT_EQ(allowed.status, 200) << allowed.body;
+  EXPECT_EQ(http(server.management, "GET", "/models", "", "", {{"Authorization", "Bearer " + inference_key}}).status, 400);
+  EXPECT_EQ(http(server.management, "GET", "/models", "", "",
+                 {{"Authorization", "Bearer " + std::string(keys["management"]["key"])}}).status, 200);
+  EXPECT_EQ(http(server.metrics, "GET", "/metrics").status, 200);  // metrics need no token, as TorchServe
+  fs::remove(fs::current_path() / "key_file.json");
+}
+
 TEST_F(ServerTest, ArchiveRefusesToOverwriteWithoutForce) {
   archive("ppocr-det", "dbnet");
   const auto again = test::run_process({OCRSERVE_BINARY, "archive", "--model-dir", (kModels / "ppocr-det").string(),

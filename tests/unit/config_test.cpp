@@ -1,0 +1,76 @@
+// config.properties: TorchServe's keys, defaults and syntax; unknown keys warn.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "ocrserve/error.hpp"
+#include "serve/config.hpp"
+#include "serve/multipart.hpp"
+
+namespace ocrserve {
+namespace {
+
+TEST(Config, DefaultsAreTorchServes) {
+  const ServerConfig config;
+  EXPECT_EQ(config.inference.host, "127.0.0.1");
+  EXPECT_EQ(config.inference.port, 8080);
+  EXPECT_EQ(config.management.port, 8081);
+  EXPECT_EQ(config.metrics.port, 8082);
+  EXPECT_EQ(config.job_queue_size, 100u);
+  EXPECT_EQ(config.max_request_size, 6553500u);
+  EXPECT_EQ(config.default_response_timeout.count(), 120);
+  EXPECT_FALSE(config.enable_model_api);
+}
+
+TEST(Config, TheSeedsFileLoadsAndUnknownKeysWarn) {
+  const auto path = std::filesystem::temp_directory_path() / ("ocrserve-config-" + std::to_string(getpid()));
+  std::ofstream(path) << "# the MMOCR serve image\ninference_address=http://0.0.0.0:8080\n"
+                         "management_address = http://0.0.0.0:8081\nmetrics_address:http://0.0.0.0:8082\n"
+                         "number_of_netty_threads=32\njob_queue_size=1000\nmodel_store=/home/model-server/model-store\n"
+                         "load_models=all\nallowed_urls=file:///models/.*,\\\n  http://internal/.*\nvmargs=-Xmx4g\nfancy_key=1\n";
+  const ServerConfig config = ServerConfig::load(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(config.inference.host, "0.0.0.0");
+  EXPECT_EQ(config.metrics.port, 8082);
+  EXPECT_EQ(config.netty_threads, 32u);
+  EXPECT_EQ(config.job_queue_size, 1000u);
+  EXPECT_EQ(config.model_store, "/home/model-server/model-store");
+  EXPECT_EQ(config.load_models, "all");
+  EXPECT_EQ(config.allowed_urls, (std::vector<std::string>{"file:///models/.*", "http://internal/.*"}));
+  ASSERT_EQ(config.warnings.size(), 2u);
+  EXPECT_NE(config.warnings[0].find("fancy_key"), std::string::npos);
+  EXPECT_NE(config.warnings[1].find("vmargs"), std::string::npos);
+}
+
+TEST(Config, BadValuesNameTheKey) {
+  ServerConfig config;
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"job_queue_size", "lots"}, {"enable_model_api", "maybe"}, {"inference_address", "https://0.0.0.0:8443"},
+           {"inference_address", "http://0.0.0.0:99999"}}) {
+    try {
+      config.set(key, value);
+      FAIL() << key;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(parse_address("http://[::1]:9000", 80, "x").host, "::1");
+  EXPECT_EQ(parse_address("http://localhost", 8081, "x").port, 8081);
+}
+
+TEST(Multipart, PartsWithNamesAndFiles) {
+  const std::string body = "--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                           "AB\r\nCD\r\n--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--b--\r\n";
+  const auto parts = parse_multipart(body, *multipart_boundary("multipart/form-data; boundary=b"));
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].name, "data");
+  EXPECT_EQ(parts[0].filename, "a.jpg");
+  EXPECT_EQ(parts[0].body, "AB\r\nCD");
+  EXPECT_EQ(parts[1].name, "note");
+  EXPECT_EQ(parts[1].body, "hello");
+  EXPECT_THROW(parse_multipart("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nno end", "b"), Error);
+  EXPECT_FALSE(multipart_boundary("image/jpeg"));
+}
+
+}  // namespace
+}  // namespace ocrserve
