@@ -11,17 +11,22 @@
 
 namespace ocrserve {
 
-// Index groups of at most `batch_size` crops, narrowest aspect ratio first.
+// Index groups of at most `batch_size` crops, narrowest aspect ratio first. A batch also ends
+// where a crop is over 1.25 times as wide (for its height) as the batch's first: every line is
+// padded to the widest of its batch, and padding costs as much inference as text.
 inline std::vector<std::vector<size_t>> width_batches(const std::vector<cv::Mat>& crops, size_t batch_size) {
+  constexpr double kMaxWidthSpread = 1.25;
   batch_size = std::max<size_t>(batch_size, 1);
   std::vector<size_t> order(crops.size());
   std::iota(order.begin(), order.end(), 0);
   auto ratio = [&](size_t i) { return crops[i].rows ? static_cast<double>(crops[i].cols) / crops[i].rows : 0.0; };
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ratio(a) < ratio(b); });
   std::vector<std::vector<size_t>> batches;
-  for (size_t start = 0; start < order.size(); start += batch_size) {
-    const size_t end = std::min(order.size(), start + batch_size);
-    batches.emplace_back(order.begin() + start, order.begin() + end);
+  for (size_t i : order) {
+    if (batches.empty() || batches.back().size() >= batch_size || ratio(i) > kMaxWidthSpread * ratio(batches.back().front())) {
+      batches.emplace_back();
+    }
+    batches.back().push_back(i);
   }
   return batches;
 }

@@ -1,5 +1,6 @@
 #include "serve/model_runner.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <future>
 
@@ -141,20 +142,29 @@ std::vector<Job> ModelRunner::take_batch(Worker& worker) {
   std::unique_lock lock(mutex_);
   auto must_stop = [&] { return worker.stop || (closed_ && queue_.empty()); };
   // One worker assembles a batch at a time; the others wait here, where a stop reaches them.
+  ++idle_;
   wake_.wait(lock, [&] { return must_stop() || (!assembling_ && !queue_.empty()); });
+  --idle_;
   if (must_stop()) return {};
+
+  // On a CPU a batch is not cheaper per image than single runs, so while other workers are
+  // idle this one takes only its share of the queue and does not wait for more: batches form
+  // when every worker is busy, which is when they help.
+  size_t limit = settings_.batch_size;
+  if (idle_ > 0) limit = std::clamp<size_t>((queue_.size() + idle_) / (idle_ + 1), 1, settings_.batch_size);
+  const bool wait_for_more = idle_ == 0;
 
   assembling_ = true;
   std::vector<Job> batch;
   size_t images = 0;
   const auto deadline = Clock::now() + settings_.max_batch_delay;
   while (true) {
-    while (!queue_.empty() && (batch.empty() || images + queue_.front().images.size() <= settings_.batch_size)) {
+    while (!queue_.empty() && (batch.empty() || images + queue_.front().images.size() <= limit)) {
       images += queue_.front().images.size();
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
-    if (images >= settings_.batch_size || !queue_.empty() || closed_) break;
+    if (images >= limit || !queue_.empty() || closed_ || !wait_for_more) break;
     if (!wake_.wait_until(lock, deadline, [&] { return !queue_.empty() || closed_; })) break;
   }
   assembling_ = false;

@@ -1,5 +1,6 @@
 #include "serve/server.hpp"
 
+#include <future>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -28,14 +29,27 @@ RunnerSettings Server::default_settings() const {
 }
 
 void Server::load(const std::vector<LoadRequest>& requests) {
+  // Models load side by side: start-up time is the slowest model's, not the sum.
+  std::vector<std::future<std::shared_ptr<ServedModel>>> loading;
   for (const auto& request : requests) {
-    const auto start = std::chrono::steady_clock::now();
-    auto model = load_model(request, config_);
-    spdlog::info("loaded model {} version {} from {} with {} worker(s) in {} ms", model->name, model->version, request.url,
-                 model->runner->worker_count(),
-                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
-    registry_.add(std::move(model));
+    loading.push_back(std::async(std::launch::async, [this, &request] {
+      const auto start = std::chrono::steady_clock::now();
+      auto model = load_model(request, config_);
+      spdlog::info("loaded model {} version {} from {} with {} worker(s) in {} ms", model->name, model->version,
+                   request.url, model->runner->worker_count(),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+      return model;
+    }));
   }
+  std::optional<Error> failure;
+  for (auto& future : loading) {
+    try {
+      registry_.add(future.get());
+    } catch (const Error& e) {
+      if (!failure) failure = e;
+    }
+  }
+  if (failure) throw *failure;
 }
 
 HttpHandler with_common_behaviour(Server& server, HttpHandler handler) {
