@@ -406,6 +406,50 @@ TEST_F(ServerTest, TokenAuthorizationWhenEnabled) {
   fs::remove(fs::current_path() / "key_file.json");
 }
 
+TEST_F(ServerTest, ScalingUnderLoadLosesNoRequest) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&] {
+      while (!done) {
+        const auto reply = http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg"));
+        (reply.status == 200 && json::parse(reply.body)["text"] == "STAR" ? ok : failed)++;
+      }
+    });
+  }
+  for (int workers : {3, 1, 2, 1}) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(http(server.management, "PUT", "/models/rec?min_worker=" + std::to_string(workers)).status, 200);
+  }
+  done = true;
+  for (auto& client : clients) client.join();
+  EXPECT_GT(ok, 20);
+  EXPECT_EQ(failed, 0);
+}
+
+TEST_F(ServerTest, BackgroundStartAndStop) {
+  std::ofstream(dir_ / "config.properties") << "inference_address=http://127.0.0.1:0\nmanagement_address=http://127.0.0.1:0\n"
+                                               "metrics_address=http://127.0.0.1:0\n";
+  setenv("TMPDIR", dir_.c_str(), 1);
+  const auto started = test::run_process({OCRSERVE_BINARY, "start", "--ts-config", (dir_ / "config.properties").string(),
+                                          "--log-file", (dir_ / "ocrserve.log").string()});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_NE(started.out.find("Inference API bound to http://127.0.0.1:"), std::string::npos) << started.out;
+  EXPECT_TRUE(fs::exists(dir_ / ".ocrserve.pid"));
+  const auto twice = test::run_process({OCRSERVE_BINARY, "start", "--ts-config", (dir_ / "config.properties").string()});
+  EXPECT_EQ(twice.exit_code, 3);
+  EXPECT_NE(twice.err.find("already running"), std::string::npos);
+  const auto stopped = test::run_process({OCRSERVE_BINARY, "stop"});
+  EXPECT_EQ(stopped.exit_code, 0);
+  EXPECT_NE(stopped.out.find("ocrserve has stopped."), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / ".ocrserve.pid"));
+  EXPECT_EQ(test::run_process({OCRSERVE_BINARY, "stop"}).out, "ocrserve is not running.\n");
+  unsetenv("TMPDIR");
+}
+
 TEST_F(ServerTest, ArchiveRefusesToOverwriteWithoutForce) {
   archive("ppocr-det", "dbnet");
   const auto again = test::run_process({OCRSERVE_BINARY, "archive", "--model-dir", (kModels / "ppocr-det").string(),
