@@ -15,6 +15,16 @@ const Json kDetNormalize = {{"type", "Normalize"},
 const Json kTextLineNormalize = {{"type", "Normalize"}, {"mean", {127.5, 127.5, 127.5}}, {"std", {127.5, 127.5, 127.5}}, {"to_rgb", false}};
 const Json kCollect = {{"type", "Collect"}, {"keys", {"img"}}, {"meta_keys", {"ori_shape", "img_shape", "scale_factor"}}};
 
+// Text lines: height 48, width by aspect ratio up to max_width, padded to at least pad_width.
+Json text_line_transforms(int max_width, int pad_width) {
+  return Json::array({{{"type", "LoadImageFromFile"}},
+                      {{"type", "RescaleToHeight"}, {"height", 48}, {"min_width", 8}, {"max_width", max_width}, {"width_divisor", 1}},
+                      kTextLineNormalize,
+                      {{"type", "PadToWidth"}, {"width", pad_width}},
+                      {{"type", "DefaultFormatBundle"}},
+                      kCollect});
+}
+
 PackageSpec ppocr_det() {
   PackageSpec spec;
   spec.name = "ppocr-det";
@@ -39,13 +49,8 @@ PackageSpec ppocr_rec() {
   spec.name = "ppocr-rec";
   spec.task = "TextRecognizer";
   spec.codebase_task = "TextRecognition";
-  // rec_image_shape 3,48,320: height 48, width by aspect ratio, padded to at least 320.
-  spec.transforms = Json::array({{{"type", "LoadImageFromFile"}},
-                                 {{"type", "RescaleToHeight"}, {"height", 48}, {"min_width", 8}, {"max_width", 4800}, {"width_divisor", 1}},
-                                 kTextLineNormalize,
-                                 {{"type", "PadToWidth"}, {"width", 320}},
-                                 {{"type", "DefaultFormatBundle"}},
-                                 kCollect});
+  // rec_image_shape 3,48,320: padded to at least 320.
+  spec.transforms = text_line_transforms(4800, 320);
   spec.component = "CTCConvertor";
   spec.params = {{"dict_file", "ppocr_keys_v1.txt"}, {"blank_first", true}, {"with_space", true}, {"apply_softmax", false}};
   spec.source = "PP-OCRv4 recognition (ch_PP-OCRv4_rec_infer.onnx)";
@@ -58,12 +63,7 @@ PackageSpec ppocr_cls() {
   spec.task = "TextAngleClassifier";
   spec.codebase_task = "TextAngleClassification";
   // cls_image_shape 3,48,192.
-  spec.transforms = Json::array({{{"type", "LoadImageFromFile"}},
-                                 {{"type", "RescaleToHeight"}, {"height", 48}, {"min_width", 8}, {"max_width", 192}},
-                                 kTextLineNormalize,
-                                 {{"type", "PadToWidth"}, {"width", 192}},
-                                 {{"type", "DefaultFormatBundle"}},
-                                 kCollect});
+  spec.transforms = text_line_transforms(192, 192);
   spec.component = "AngleClassifier";
   spec.params = {{"labels", {0, 180}}, {"threshold", 0.9}};
   spec.source = "PP-OCR mobile v2.0 angle classifier (ch_ppocr_mobile_v2.0_cls_infer.onnx)";

@@ -1,6 +1,6 @@
 #include "serve/api_error.hpp"
 
-#include "core/json_file.hpp"
+#include "serve/model_registry.hpp"
 
 namespace ocrserve {
 
@@ -25,6 +25,26 @@ HttpResponse error_response(const Error& error) {
     case ErrorKind::internal: break;
   }
   return error_response(500, "InternalServerException", error.what());
+}
+
+HttpResponse model_not_found(const Error& error) {
+  if (dynamic_cast<const VersionNotFoundError*>(&error)) return error_response(404, "ModelVersionNotFoundException", error.what());
+  return error_response(404, "ModelNotFoundException", error.what());
+}
+
+HttpResponse json_response(int status, const Json& body) { return {status, body.dump(2) + "\n", "application/json", {}}; }
+
+std::vector<std::string> path_segments(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start < path.size()) {
+    const size_t slash = path.find('/', start);
+    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!part.empty()) parts.push_back(part);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
 }
 
 }  // namespace ocrserve

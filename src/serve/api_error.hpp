@@ -2,7 +2,9 @@
 // TorchServe's error body: {"code": N, "type": "<Java exception name>", "message": "..."},
 // pretty-printed with a trailing newline, and how our error kinds map onto it.
 #include <string>
+#include <vector>
 
+#include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
 #include "serve/http_server.hpp"
 
@@ -13,5 +15,14 @@ HttpResponse error_response(int code, const std::string& type, const std::string
 
 // bad_input → 400, not_found → 404, unsupported → 400, overloaded → 503, internal → 500.
 HttpResponse error_response(const Error& error);
+
+// 404 ModelNotFoundException, or ModelVersionNotFoundException when the model exists.
+HttpResponse model_not_found(const Error& error);
+
+// A pretty-printed JSON body, as TorchServe writes them.
+HttpResponse json_response(int status, const Json& body);
+
+// "/models/a/1.0" → {"models", "a", "1.0"}.
+std::vector<std::string> path_segments(const std::string& path);
 
 }  // namespace ocrserve

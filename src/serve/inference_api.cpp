@@ -10,20 +10,6 @@
 namespace ocrserve {
 namespace {
 
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start < path.size()) {
-    const size_t slash = path.find('/', start);
-    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!part.empty()) parts.push_back(part);
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return parts;
-}
-
-HttpResponse json_response(int status, const Json& body) { return {status, body.dump(2) + "\n", "application/json", {}}; }
 
 // MMOCR's handler accepts base64 text as well as image bytes; so do we.
 std::string maybe_base64(std::string bytes) {
@@ -69,11 +55,6 @@ std::vector<std::string> request_images(HttpRequest& request) {
   return images;
 }
 
-HttpResponse model_lookup_error(const Error& error) {
-  if (dynamic_cast<const VersionNotFoundError*>(&error)) return error_response(404, "ModelVersionNotFoundException", error.what());
-  return error_response(404, "ModelNotFoundException", error.what());
-}
-
 Json item_error(const Error& error) {
   const HttpResponse response = error_response(error);
   return Json::parse(response.body);
@@ -85,7 +66,7 @@ void predict(Server& server, HttpRequest&& request, const std::string& name, con
   try {
     model = server.registry().find(name, version);
   } catch (const Error& e) {
-    return respond(model_lookup_error(e));
+    return respond(model_not_found(e));
   }
   std::vector<std::string> images;
   try {
@@ -150,18 +131,9 @@ HttpResponse ping(Server& server) {
 
 HttpHandler inference_api(Server& server) {
   return [&server](HttpRequest&& request, Respond respond) {
-    const auto parts = segments(request.path);
+    const auto parts = path_segments(request.path);
     const std::string& method = request.method;
-    if (parts.empty() || (parts.size() == 1 && parts[0] == "api-description")) {
-      if (method == "OPTIONS" || (method == "GET" && !parts.empty())) {
-        return respond({200, api_description("inference"), "application/json", {}});
-      }
-      return respond(error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document."));
-    }
-    if (!server.tokens().check("inference", request.header("authorization"))) {
-      return respond(error_response(400, "InvalidKeyException",
-                                    "Token Authorization failed. Token either incorrect, expired, or not provided correctly"));
-    }
+    if (auto answer = api_prelude(server, request, parts, "inference")) return respond(std::move(*answer));
     if (parts[0] == "ping" && parts.size() == 1) return respond(ping(server));
     if (parts[0] == "v2" && parts.size() == 3 && parts[1] == "health") {
       if (parts[2] == "live") return respond(json_response(200, {{"live", true}}));

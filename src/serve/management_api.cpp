@@ -7,26 +7,7 @@
 namespace ocrserve {
 namespace {
 
-HttpResponse json_response(int status, const Json& body) { return {status, body.dump(2) + "\n", "application/json", {}}; }
 HttpResponse status_response(int status, const std::string& message) { return json_response(status, {{"status", message}}); }
-
-HttpResponse not_found(const Error& error) {
-  if (dynamic_cast<const VersionNotFoundError*>(&error)) return error_response(404, "ModelVersionNotFoundException", error.what());
-  return error_response(404, "ModelNotFoundException", error.what());
-}
-
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start < path.size()) {
-    const size_t slash = path.find('/', start);
-    const std::string part = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!part.empty()) parts.push_back(part);
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return parts;
-}
 
 // A non-negative integer query parameter; Error(bad_input) naming it when malformed.
 std::optional<long> int_param(const HttpRequest& request, const Json& body, const std::string& name) {
@@ -167,7 +148,7 @@ HttpResponse scale_model(Server& server, const HttpRequest& request, const std::
   try {
     model = server.registry().find(name, version.empty() ? request.query_value("model_version") : version);
   } catch (const Error& e) {
-    return not_found(e);
+    return model_not_found(e);
   }
   size_t min_workers = 1, max_workers = 1;
   try {
@@ -202,7 +183,7 @@ HttpResponse unregister_model(Server& server, const std::string& name, const std
   } catch (const ConflictError& e) {
     return error_response(403, "InvalidModelVersionException", e.what());
   } catch (const Error& e) {
-    return not_found(e);
+    return model_not_found(e);
   }
   model->runner->drain();  // queued requests are answered before the model goes
   return status_response(200, "Model \"" + name + "\" unregistered");
@@ -212,18 +193,9 @@ HttpResponse unregister_model(Server& server, const std::string& name, const std
 
 HttpHandler management_api(Server& server) {
   return [&server](HttpRequest&& request, Respond respond) {
-    const auto parts = segments(request.path);
+    const auto parts = path_segments(request.path);
     const std::string& method = request.method;
-    if (parts.empty() || (parts.size() == 1 && parts[0] == "api-description")) {
-      if (method == "OPTIONS" || (method == "GET" && !parts.empty())) {
-        return respond({200, api_description("management"), "application/json", {}});
-      }
-      return respond(error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document."));
-    }
-    if (!server.tokens().check("management", request.header("authorization"))) {
-      return respond(error_response(400, "InvalidKeyException",
-                                    "Token Authorization failed. Token either incorrect, expired, or not provided correctly"));
-    }
+    if (auto answer = api_prelude(server, request, parts, "management")) return respond(std::move(*answer));
     if (parts[0] != "models" || parts.size() > 4) {
       return respond(error_response(404, "ResourceNotFoundException", "Requested resource is not found, please refer to API document."));
     }
@@ -237,7 +209,7 @@ HttpHandler management_api(Server& server) {
         try {
           server.registry().set_default(name, version);
         } catch (const Error& e) {
-          return respond(not_found(e));
+          return respond(model_not_found(e));
         }
         return respond(status_response(200, "Default version successfully updated for model \"" + name + "\" to \"" + version + "\""));
       }
@@ -251,7 +223,7 @@ HttpHandler management_api(Server& server) {
           }
           return respond(json_response(200, body));
         } catch (const Error& e) {
-          return respond(not_found(e));
+          return respond(model_not_found(e));
         }
       }
       if (parts.size() <= 3 && method == "PUT") return respond(scale_model(server, request, name, version));

@@ -52,6 +52,21 @@ void Server::load(const std::vector<LoadRequest>& requests) {
   if (failure) throw *failure;
 }
 
+std::optional<HttpResponse> api_prelude(const Server& server, const HttpRequest& request,
+                                        const std::vector<std::string>& parts, const std::string& which) {
+  if (parts.empty() || (parts.size() == 1 && parts[0] == "api-description")) {
+    if (request.method == "OPTIONS" || (request.method == "GET" && !parts.empty())) {
+      return HttpResponse{200, api_description(which), "application/json", {}};
+    }
+    return error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document.");
+  }
+  if (!server.tokens().check(which, request.header("authorization"))) {
+    return error_response(400, "InvalidKeyException",
+                          "Token Authorization failed. Token either incorrect, expired, or not provided correctly");
+  }
+  return std::nullopt;
+}
+
 HttpHandler with_common_behaviour(Server& server, HttpHandler handler) {
   return [&server, handler = std::move(handler)](HttpRequest&& request, Respond respond) {
     Respond counted = [&server, respond](HttpResponse response) {

@@ -3,6 +3,7 @@
 // registry, TorchServe-compatible (../shared/specs/torchserve.md), with a graceful drain.
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,11 @@ class Server {
 HttpHandler inference_api(Server& server);
 HttpHandler management_api(Server& server);
 HttpHandler metrics_api(Server& server);
+
+// What the inference and management ports answer alike: the API description (OPTIONS / and
+// GET /api-description), and the token check. Nothing when the request goes on to the API.
+std::optional<HttpResponse> api_prelude(const Server& server, const HttpRequest& request,
+                                        const std::vector<std::string>& parts, const std::string& which);
 
 // Wraps a handler: counts Requests2XX/4XX/5XX and refuses requests while draining.
 HttpHandler with_common_behaviour(Server& server, HttpHandler handler);
