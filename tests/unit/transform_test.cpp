@@ -124,12 +124,14 @@ TEST(ReadingOrder, LinesTopToBottomThenLeftToRight) {
 }
 
 TEST(WidthBatches, GroupsByAspectRatio) {
-  const std::vector<cv::Mat> crops = {gray(300, 30), gray(40, 30), gray(200, 30), gray(60, 30), gray(100, 30)};
+  // Sorted by width: 100, 105 | 110, 120 (batch size 2) | 300 (over 1.25 times 110).
+  const std::vector<cv::Mat> crops = {gray(300, 30), gray(110, 30), gray(100, 30), gray(120, 30), gray(105, 30)};
   const auto batches = width_batches(crops, 2);
   ASSERT_EQ(batches.size(), 3u);
-  EXPECT_EQ(batches[0], (std::vector<size_t>{1, 3}));
-  EXPECT_EQ(batches[1], (std::vector<size_t>{4, 2}));
+  EXPECT_EQ(batches[0], (std::vector<size_t>{2, 4}));
+  EXPECT_EQ(batches[1], (std::vector<size_t>{1, 3}));
   EXPECT_EQ(batches[2], (std::vector<size_t>{0}));
+  EXPECT_EQ(width_batches(crops, 8).size(), 2u);  // 100..120 together, 300 alone
 }
 
 }  // namespace
