@@ -230,5 +230,48 @@ TEST_F(Cli, PackageWritesALoadablePackageAndRefusesToOverwrite) {
   EXPECT_FALSE(fs::exists(dir_ / "bad" / "deploy.json"));
 }
 
+// Figures recorded when `ocrserve eval` was written (PP-OCRv4 packages, shared data): a change in
+// decoding, matching or the packages moves them.
+TEST_F(Cli, EvalMatchesTheRecordedFigures) {
+  const auto det = run_process({kBinary, "eval", "--task", "det", "--model", (kModels / "ppocr-det").string(), "--dataset",
+                                (kData / "det_toy").string(), "--json", (dir_ / "det.json").string()});
+  ASSERT_EQ(det.exit_code, 0) << det.err;
+  const auto det_json = nlohmann::json::parse(test::slurp_text(dir_ / "det.json"));
+  EXPECT_EQ(det_json["truth"], 21);
+  EXPECT_EQ(det_json["matched"], 14);
+  EXPECT_EQ(det_json["detected"], 29);
+  EXPECT_NEAR(det_json["hmean"].get<double>(), 0.56, 1e-4);
+  EXPECT_NE(det.out.find("hmean"), std::string::npos);
+  // The MMOCR JSON annotations of the same images give the same figures.
+  const auto det_mmocr = run_process({kBinary, "eval", "--task", "det", "--model", (kModels / "ppocr-det").string(), "--dataset",
+                                      (kData / "det_toy/textdet_test.json").string(), "--json", (dir_ / "det2.json").string()});
+  ASSERT_EQ(det_mmocr.exit_code, 0) << det_mmocr.err;
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(dir_ / "det2.json"))["matched"], 14);
+
+  const auto rec = run_process({kBinary, "eval", "--task", "rec", "--model", (kModels / "ppocr-rec").string(), "--dataset",
+                                (kData / "rec_toy/labels.json").string(), "--json", (dir_ / "rec.json").string()});
+  ASSERT_EQ(rec.exit_code, 0) << rec.err;
+  const auto rec_json = nlohmann::json::parse(test::slurp_text(dir_ / "rec.json"));
+  EXPECT_NEAR(rec_json["word_accuracy"].get<double>(), 0.4, 1e-9);
+  EXPECT_NEAR(rec_json["word_accuracy_ignore_case_symbol"].get<double>(), 0.5, 1e-9);
+  EXPECT_EQ(rec_json["edits"], 22);
+  EXPECT_EQ(rec_json["characters"], 64);
+
+  const auto e2e = run_process({kBinary, "eval", "--task", "e2e", "--model", (kModels / "ppocr-det").string(), "--rec",
+                                (kModels / "ppocr-rec").string(), "--cls", (kModels / "ppocr-cls").string(), "--dataset",
+                                (kData / "det_toy").string(), "--json", (dir_ / "e2e.json").string()});
+  ASSERT_EQ(e2e.exit_code, 0) << e2e.err;
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(dir_ / "e2e.json"))["matched"], 6);
+
+  const auto missing = run_process({kBinary, "eval", "--task", "rec", "--model", (kModels / "ppocr-rec").string(), "--dataset",
+                                    (dir_ / "nothing.tsv").string()});
+  EXPECT_EQ(missing.exit_code, 4);
+  EXPECT_NE(missing.err.find("nothing.tsv"), std::string::npos);
+  const auto no_rec = run_process({kBinary, "eval", "--task", "e2e", "--model", (kModels / "ppocr-det").string(), "--dataset",
+                                   (kData / "det_toy").string()});
+  EXPECT_EQ(no_rec.exit_code, 3);
+  EXPECT_NE(no_rec.err.find("--rec"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ocrserve

@@ -1,0 +1,145 @@
+// `ocrserve eval`: accuracy of a package (or the OCR pipeline) on a labelled data set —
+// mmdeploy's test step. A table on the terminal, --json for machines.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "core/image.hpp"
+#include "core/json_file.hpp"
+#include "ocrserve/error.hpp"
+#include "eval/dataset.hpp"
+#include "ocrserve/ocr.hpp"
+
+namespace ocrserve {
+namespace {
+
+struct EvalOptions {
+  std::string task, model, rec, cls, dataset, json_out;
+  double iou = 0.5;
+  int threads = 1;
+};
+
+// A progress bar on stderr, only when a person is watching it.
+class Progress {
+ public:
+  explicit Progress(size_t total) : total_(total), shown_(isatty(2) && total > 1) {}
+  void step() {
+    if (!shown_) return;
+    ++done_;
+    const int width = 30, filled = static_cast<int>(width * done_ / total_);
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '=').c_str(), std::string(width - filled, ' ').c_str(), done_, total_);
+    if (done_ == total_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  size_t total_, done_ = 0;
+  bool shown_;
+};
+
+void print_row(const char* name, const std::string& value) { std::printf("  %-32s %s\n", name, value.c_str()); }
+std::string fixed(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", value);
+  return text;
+}
+
+Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
+  const auto samples = load_detection_dataset(options.dataset);
+  const BackendOptions backend{options.threads, true};
+  std::optional<Detector> detector;
+  std::optional<Ocr> ocr;
+  if (end_to_end) {
+    if (options.rec.empty()) throw Error(ErrorKind::bad_input, "--task e2e needs --rec");
+    ocr.emplace(OcrOptions{options.model, options.rec, options.cls, backend, 8});
+  } else {
+    detector.emplace(options.model, backend);
+  }
+  DetectionCounts counts;
+  Progress progress(samples.size());
+  for (const auto& sample : samples) {
+    if (end_to_end && !sample.has_text) {
+      throw Error(ErrorKind::bad_input, options.dataset + ": end-to-end evaluation needs transcriptions; " +
+                                            sample.image.string() + " has none");
+    }
+    const cv::Mat image = read_image(sample.image);
+    std::vector<Polygon> polygons;
+    std::vector<std::string> texts;
+    if (end_to_end) {
+      const OcrResult items = ocr->run({image}).front();  // a named copy: front() of a temporary would dangle
+      for (const auto& item : items) polygons.push_back(item.polygon), texts.push_back(item.text);
+      counts += match_detections(sample.regions, polygons, options.iou, &texts, equal_ignoring_case_symbol);
+    } else {
+      const DetectionResult regions = detector->detect({image}).front();
+      for (const auto& region : regions) polygons.push_back(region.polygon);
+      counts += match_detections(sample.regions, polygons, options.iou);
+    }
+    progress.step();
+  }
+  return {{"task", end_to_end ? "e2e" : "det"},
+          {"images", samples.size()},
+          {"truth", counts.truth},
+          {"detected", counts.detected},
+          {"matched", counts.matched},
+          {"precision", counts.precision()},
+          {"recall", counts.recall()},
+          {"hmean", counts.hmean()},
+          {"iou_threshold", options.iou}};
+}
+
+Json evaluate_recognition(const EvalOptions& options) {
+  const auto samples = load_recognition_dataset(options.dataset);
+  Recognizer recognizer(options.model, BackendOptions{options.threads, true});
+  RecognitionCounts counts;
+  Progress progress(samples.size());
+  for (const auto& sample : samples) {
+    counts.add(sample.text, recognizer.recognize({read_image(sample.image)}).front().text);
+    progress.step();
+  }
+  return {{"task", "rec"},
+          {"words", counts.words},
+          {"word_accuracy", counts.word_accuracy()},
+          {"word_accuracy_ignore_case_symbol", counts.word_accuracy_ignore_case_symbol()},
+          {"cer", counts.cer()},
+          {"edits", counts.edits},
+          {"characters", counts.characters}};
+}
+
+void run_eval(const EvalOptions& options) {
+  const Json result = options.task == "rec" ? evaluate_recognition(options) : evaluate_detection(options, options.task == "e2e");
+  std::printf("%s on %s\n", options.task.c_str(), options.dataset.c_str());
+  for (const auto& [key, value] : result.items()) {
+    if (key == "task") continue;
+    print_row(key.c_str(), value.is_number_float() ? fixed(value.get<double>()) : value.dump());
+  }
+  if (!options.json_out.empty()) {
+    std::ofstream out(options.json_out);
+    out << result.dump(2) << "\n";
+    if (!out) throw Error(ErrorKind::bad_input, options.json_out + ": cannot write");
+  }
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto options = std::make_shared<EvalOptions>();
+  CLI::App* command = app.add_subcommand("eval", "Measure accuracy on a labelled data set (detection, recognition, end to end)");
+  command->footer(
+      "det: ICDAR 2015 precision / recall / hmean (polygon IoU, one-to-one matching, don't-care regions excluded). "
+      "rec: word accuracy (exact and ignoring case and symbols, as MMOCR) and character error rate. "
+      "e2e: detection matching plus equal text (ignoring case and symbols). Data sets: MMOCR 1.x annotation JSON, "
+      "a folder of ICDAR 2015 gt_*.txt files beside their images, or an image<TAB>text list (see docs/evaluation.md).");
+  command->add_option("--task", options->task, "det, rec or e2e")->required()->check(CLI::IsMember({"det", "rec", "e2e"}));
+  command->add_option("-m,--model", options->model, "Package (the detector for e2e)")->required();
+  command->add_option("-r,--rec", options->rec, "Recognition package for e2e");
+  command->add_option("-c,--cls", options->cls, "Angle-classifier package for e2e");
+  command->add_option("-d,--dataset", options->dataset, "Annotation file or ICDAR folder")->required();
+  command->add_option("--iou", options->iou, "IoU threshold for a match")->default_val(0.5)->check(CLI::Range(0.0, 1.0));
+  command->add_option("-t,--threads", options->threads, "Inference threads")->default_val(1)->check(CLI::Range(0, 256));
+  command->add_option("--json", options->json_out, "Also write the figures as JSON to this file");
+  command->callback([options] { run_eval(*options); });
+}
+
+}  // namespace ocrserve

@@ -1,0 +1,141 @@
+#include "eval/metrics.hpp"
+
+#include <polyclipping/clipper.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ocrserve {
+namespace {
+
+// Clipper works on integers: coordinates are scaled so sub-pixel areas still count.
+constexpr double kScale = 1000.0;
+
+ClipperLib::Path to_path(const Polygon& polygon) {
+  ClipperLib::Path path;
+  for (const auto& p : polygon) {
+    path.push_back({static_cast<ClipperLib::cInt>(std::llround(p.x * kScale)), static_cast<ClipperLib::cInt>(std::llround(p.y * kScale))});
+  }
+  return path;
+}
+
+double area_of(const ClipperLib::Paths& paths) {
+  double area = 0;
+  for (const auto& path : paths) area += ClipperLib::Area(path);
+  return std::fabs(area) / (kScale * kScale);
+}
+
+double intersection_area(const Polygon& a, const Polygon& b) {
+  ClipperLib::Clipper clipper;
+  clipper.AddPath(to_path(a), ClipperLib::ptSubject, true);
+  clipper.AddPath(to_path(b), ClipperLib::ptClip, true);
+  ClipperLib::Paths result;
+  clipper.Execute(ClipperLib::ctIntersection, result, ClipperLib::pftNonZero, ClipperLib::pftNonZero);
+  return area_of(result);
+}
+
+double polygon_area(const Polygon& polygon) { return area_of({to_path(polygon)}); }
+
+std::vector<uint32_t> code_points(const std::string& text) {
+  std::vector<uint32_t> points;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const int length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    uint32_t point = length == 1 ? c : c & (0xFF >> (length + 1));
+    for (int k = 1; k < length && i + k < text.size(); ++k) point = (point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    points.push_back(point);
+    i += length;
+  }
+  return points;
+}
+
+}  // namespace
+
+double polygon_iou(const Polygon& a, const Polygon& b) {
+  if (a.size() < 3 || b.size() < 3) return 0.0;
+  const double inter = intersection_area(a, b);
+  const double uni = polygon_area(a) + polygon_area(b) - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
+DetectionCounts match_detections(const std::vector<TruthRegion>& truth, const std::vector<Polygon>& detected,
+                                 double iou_threshold, const std::vector<std::string>* predicted_texts,
+                                 TextEqual text_equal) {
+  DetectionCounts counts;
+  std::vector<size_t> care, kept;
+  for (size_t i = 0; i < truth.size(); ++i) {
+    if (!truth[i].ignore) care.push_back(i);
+  }
+  for (size_t j = 0; j < detected.size(); ++j) {
+    const double area = polygon_area(detected[j]);
+    bool dont_care = false;
+    for (const auto& region : truth) {
+      if (region.ignore && area > 0 && intersection_area(detected[j], region.polygon) / area > 0.5) dont_care = true;
+    }
+    if (!dont_care) kept.push_back(j);
+  }
+  counts.truth = care.size();
+  counts.detected = kept.size();
+
+  struct Pair {
+    double iou;
+    size_t truth, detection;
+  };
+  std::vector<Pair> pairs;
+  for (size_t i : care) {
+    for (size_t j : kept) {
+      const double iou = polygon_iou(truth[i].polygon, detected[j]);
+      if (iou >= iou_threshold) pairs.push_back({iou, i, j});
+    }
+  }
+  std::stable_sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.iou > b.iou; });
+  std::vector<bool> truth_used(truth.size()), detection_used(detected.size());
+  for (const auto& pair : pairs) {
+    if (truth_used[pair.truth] || detection_used[pair.detection]) continue;
+    if (text_equal && predicted_texts && !text_equal(truth[pair.truth].text, (*predicted_texts)[pair.detection])) continue;
+    truth_used[pair.truth] = detection_used[pair.detection] = true;
+    ++counts.matched;
+  }
+  return counts;
+}
+
+std::string ignore_case_symbol(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
+    else if (c >= 0x80) out += static_cast<char>(c);  // non-ASCII letters (CJK) are kept
+  }
+  return out;
+}
+
+bool equal_ignoring_case_symbol(const std::string& truth, const std::string& predicted) {
+  return ignore_case_symbol(truth) == ignore_case_symbol(predicted);
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  const auto x = code_points(a), y = code_points(b);
+  std::vector<size_t> row(y.size() + 1);
+  for (size_t j = 0; j <= y.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= x.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= y.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[y.size()];
+}
+
+size_t utf8_length(const std::string& text) { return code_points(text).size(); }
+
+void RecognitionCounts::add(const std::string& truth, const std::string& predicted) {
+  ++words;
+  exact += truth == predicted;
+  ignore_case_symbol += equal_ignoring_case_symbol(truth, predicted);
+  edits += edit_distance(truth, predicted);
+  characters += utf8_length(truth);
+}
+
+}  // namespace ocrserve

@@ -1,0 +1,71 @@
+#pragma once
+// Accuracy metrics as the OCR benchmarks define them: ICDAR 2015 detection precision / recall /
+// hmean with "don't care" regions, MMOCR's word accuracy and character error rate, and
+// end-to-end word spotting.
+#include <string>
+#include <vector>
+
+#include "ocrserve/results.hpp"
+
+namespace ocrserve {
+
+struct TruthRegion {
+  Polygon polygon;
+  std::string text;
+  bool ignore = false;  // "###" in ICDAR 2015, "ignore": true in MMOCR 1.x
+};
+
+// Intersection over union of two simple polygons (either may be non-convex).
+double polygon_iou(const Polygon& a, const Polygon& b);
+
+struct DetectionCounts {
+  size_t truth = 0;      // care regions
+  size_t detected = 0;   // detections not discarded as matching a don't-care region
+  size_t matched = 0;    // one-to-one matches at IoU >= threshold
+  DetectionCounts& operator+=(const DetectionCounts& other) {
+    truth += other.truth, detected += other.detected, matched += other.matched;
+    return *this;
+  }
+  double precision() const { return detected ? static_cast<double>(matched) / detected : (truth ? 0.0 : 1.0); }
+  double recall() const { return truth ? static_cast<double>(matched) / truth : 1.0; }
+  double hmean() const {
+    const double p = precision(), r = recall();
+    return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+  }
+};
+
+// One image, ICDAR 2015 protocol: a detection that lies over half inside a don't-care region
+// is dropped (neither helps nor hurts); the rest are matched one-to-one with the care regions,
+// best IoU first, at IoU >= `iou_threshold`. `text_equal` (optional) must also hold for a match:
+// that makes it end-to-end word spotting.
+using TextEqual = bool (*)(const std::string& truth, const std::string& predicted);
+DetectionCounts match_detections(const std::vector<TruthRegion>& truth, const std::vector<Polygon>& detected,
+                                 double iou_threshold = 0.5, const std::vector<std::string>* predicted_texts = nullptr,
+                                 TextEqual text_equal = nullptr);
+
+// MMOCR's "ignore case symbol": lower case, only letters and digits kept.
+std::string ignore_case_symbol(const std::string& text);
+bool equal_ignoring_case_symbol(const std::string& truth, const std::string& predicted);
+
+// Levenshtein distance over Unicode code points (UTF-8 input).
+size_t edit_distance(const std::string& a, const std::string& b);
+size_t utf8_length(const std::string& text);
+
+struct RecognitionCounts {
+  size_t words = 0;
+  size_t exact = 0;              // predicted == truth
+  size_t ignore_case_symbol = 0; // equal after ignore_case_symbol
+  size_t edits = 0;              // edit distance summed over words
+  size_t characters = 0;         // truth characters summed
+  RecognitionCounts& operator+=(const RecognitionCounts& other) {
+    words += other.words, exact += other.exact, ignore_case_symbol += other.ignore_case_symbol;
+    edits += other.edits, characters += other.characters;
+    return *this;
+  }
+  void add(const std::string& truth, const std::string& predicted);
+  double word_accuracy() const { return words ? static_cast<double>(exact) / words : 0.0; }
+  double word_accuracy_ignore_case_symbol() const { return words ? static_cast<double>(ignore_case_symbol) / words : 0.0; }
+  double cer() const { return characters ? static_cast<double>(edits) / characters : 0.0; }
+};
+
+}  // namespace ocrserve
