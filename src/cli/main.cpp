@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   ocrserve::add_server_commands(app);
   ocrserve::add_compare_command(app);
   ocrserve::add_eval_command(app);
+  ocrserve::add_bench_command(app);
   spdlog::set_level(spdlog::level::warn);
   try {
     app.parse(argc, argv);

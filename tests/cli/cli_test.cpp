@@ -273,5 +273,24 @@ TEST_F(Cli, EvalMatchesTheRecordedFigures) {
   EXPECT_NE(no_rec.err.find("--rec"), std::string::npos);
 }
 
+TEST_F(Cli, BenchReportsStagesAndThroughput) {
+  const auto r = run_process({kBinary, "bench", "--model", (kModels / "ppocr-rec").string(), (kData / "rec_toy").string(),
+                              "--warmup", "0", "-n", "1", "--json", (dir_ / "bench.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto record = nlohmann::json::parse(test::slurp_text(dir_ / "bench.json"));
+  EXPECT_EQ(record["pipeline"], "recognition");
+  EXPECT_EQ(record["images"], 10);
+  EXPECT_GT(record["images_per_second"].get<double>(), 0);
+  for (const char* stage : {"decode_ms", "preprocess_ms", "inference_ms", "postprocess_ms", "total_ms"}) {
+    EXPECT_LE(record[stage]["min"].get<double>(), record[stage]["median"].get<double>()) << stage;
+    EXPECT_LE(record[stage]["median"].get<double>(), record[stage]["p90"].get<double>()) << stage;
+  }
+  EXPECT_NE(r.out.find("inference"), std::string::npos);
+  const auto nobody = run_process({kBinary, "bench", "--url", "http://127.0.0.1:1/predictions/rec", "--requests", "3",
+                                   (kData / "rec_toy").string()});
+  EXPECT_EQ(nobody.exit_code, 4);
+  EXPECT_NE(nobody.err.find("every request failed"), std::string::npos) << nobody.err;
+}
+
 }  // namespace
 }  // namespace ocrserve

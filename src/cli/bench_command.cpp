@@ -1,0 +1,183 @@
+// `ocrserve bench`: speed of a package or the OCR pipeline in-process (per stage, with warm-up),
+// or of a running server under C concurrent connections (--url).
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "cli/commands.hpp"
+#include "codec/codec.hpp"
+#include "core/image.hpp"
+#include "core/json_file.hpp"
+#include "model/model_package.hpp"
+#include "ocrserve/error.hpp"
+#include "ocrserve/ocr.hpp"
+#include "serve/load_generator.hpp"
+
+namespace ocrserve {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct BenchOptions {
+  std::string model, rec, cls, url, json_out;
+  std::vector<std::string> images;
+  int warmup = 1, iterations = 5, threads = 1;
+  size_t batch_size = 8, concurrency = 8, requests = 200;
+};
+
+std::vector<fs::path> image_files(const std::vector<std::string>& given) {
+  std::vector<fs::path> files;
+  for (const auto& item : given) {
+    if (fs::is_directory(item)) {
+      for (const auto& entry : fs::directory_iterator(item)) {
+        const auto extension = entry.path().extension();
+        if (extension == ".jpg" || extension == ".jpeg" || extension == ".png" || extension == ".bmp") files.push_back(entry.path());
+      }
+    } else {
+      files.push_back(item);
+    }
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(ErrorKind::bad_input, "no images to benchmark");
+  return files;
+}
+
+// min / median / p90 of per-image milliseconds.
+Json stats(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  auto at = [&](double p) { return values.empty() ? 0.0 : values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))]; };
+  return {{"min", values.empty() ? 0.0 : values.front()}, {"median", at(0.5)}, {"p90", at(0.9)}};
+}
+
+void print_stats(const char* name, const Json& s) {
+  std::printf("  %-12s min %8.2f   median %8.2f   p90 %8.2f ms\n", name, s["min"].get<double>(), s["median"].get<double>(),
+              s["p90"].get<double>());
+}
+
+Json bench_in_process(const BenchOptions& options) {
+  const fs::path model = options.model.empty() ? default_models_dir() / "ppocr-det" : fs::path(options.model);
+  const ModelPackage package = ModelPackage::load(model);
+  const CodecTask task = codec_task(package.codec, package.codec_where);
+  const BackendOptions backend{options.threads, true};
+  std::optional<Ocr> ocr;
+  std::optional<Detector> detector;
+  std::optional<Recognizer> recognizer;
+  const bool end_to_end = task == CodecTask::detection && (!options.rec.empty() || options.model.empty());
+  if (end_to_end) {
+    const fs::path rec = options.rec.empty() ? default_models_dir() / "ppocr-rec" : fs::path(options.rec);
+    const fs::path cls = options.cls.empty() && options.model.empty() ? default_models_dir() / "ppocr-cls" : fs::path(options.cls);
+    ocr.emplace(OcrOptions{model, rec, cls, backend, options.batch_size});
+  } else if (task == CodecTask::detection) {
+    detector.emplace(model, backend);
+  } else if (task == CodecTask::recognition) {
+    recognizer.emplace(model, backend, options.batch_size);
+  } else {
+    throw Error(ErrorKind::unsupported, model.string() + ": bench runs detection, recognition or OCR packages");
+  }
+  std::vector<std::vector<uint8_t>> encoded;
+  for (const auto& file : image_files(options.images)) encoded.push_back(read_file_bytes(file));
+
+  size_t crops = 0;
+  auto run = [&](const cv::Mat& image, StageTimes* times) {
+    if (ocr) crops += ocr->run({image}, times).front().size();
+    else if (detector) detector->detect({image}, times);
+    else recognizer->recognize({image}, times);
+  };
+  for (int i = 0; i < options.warmup; ++i) {
+    for (const auto& bytes : encoded) run(decode_image(bytes, "image"), nullptr);
+  }
+  crops = 0;
+  std::vector<double> decode, preprocess, inference, postprocess, total;
+  const auto start = Clock::now();
+  for (int i = 0; i < options.iterations; ++i) {
+    for (const auto& bytes : encoded) {
+      const auto begin = Clock::now();
+      const cv::Mat image = decode_image(bytes, "image");
+      const double decoded = std::chrono::duration<double, std::milli>(Clock::now() - begin).count();
+      StageTimes times;
+      run(image, &times);
+      decode.push_back(decoded);
+      preprocess.push_back(times.preprocess.count());
+      inference.push_back(times.inference.count());
+      postprocess.push_back(times.postprocess.count());
+      total.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double images = static_cast<double>(total.size());
+  Json record = {{"mode", "in-process"},
+                 {"pipeline", ocr ? "ocr" : detector ? "detection" : "recognition"},
+                 {"model", model.string()},
+                 {"images", encoded.size()},
+                 {"iterations", options.iterations},
+                 {"threads", options.threads},
+                 {"batch_size", options.batch_size},
+                 {"images_per_second", images / seconds},
+                 {"decode_ms", stats(decode)},
+                 {"preprocess_ms", stats(preprocess)},
+                 {"inference_ms", stats(inference)},
+                 {"postprocess_ms", stats(postprocess)},
+                 {"total_ms", stats(total)}};
+  if (ocr) record["crops_per_second"] = crops / seconds;
+  std::printf("%s, %zu images x %d iterations, %d thread(s): %.2f images/s", record["pipeline"].get<std::string>().c_str(),
+              encoded.size(), options.iterations, options.threads, images / seconds);
+  if (ocr) std::printf(", %.1f crops/s", crops / seconds);
+  std::printf("\n");
+  for (const char* stage : {"decode_ms", "preprocess_ms", "inference_ms", "postprocess_ms", "total_ms"}) {
+    print_stats(std::string(stage).substr(0, std::string(stage).size() - 3).c_str(), record[stage]);
+  }
+  return record;
+}
+
+Json bench_server(const BenchOptions& options) {
+  std::vector<std::string> bodies;
+  for (const auto& file : image_files(options.images)) {
+    const auto bytes = read_file_bytes(file);
+    bodies.emplace_back(bytes.begin(), bytes.end());
+  }
+  const LoadSummary summary = http_load(options.url, bodies, options.concurrency, options.requests);
+  Json record = summary.json();
+  record["mode"] = "server";
+  record["url"] = options.url;
+  record["concurrency"] = options.concurrency;
+  std::printf("%s, %zu connections, %zu requests: %.2f requests/s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, %zu errors\n",
+              options.url.c_str(), options.concurrency, summary.requests, summary.throughput(), summary.percentile(0.5),
+              summary.percentile(0.9), summary.percentile(0.99), summary.errors);
+  if (summary.errors == summary.requests) throw Error(ErrorKind::not_found, options.url + ": every request failed; is the server running?");
+  return record;
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* command = app.add_subcommand("bench", "Measure speed in-process (per stage) or of a running server (--url)");
+  command->footer("In-process: warm-up passes, then ITERATIONS passes over the images; per-image min / median / p90 of each "
+                  "stage and images/s (crops/s for OCR). Without --model the default OCR pipeline runs. With --url: C "
+                  "keep-alive connections POST the images round-robin; throughput, p50/p90/p99 and errors. --json writes the record.");
+  command->add_option("images", options->images, "Image files or folders")->required();
+  command->add_option("-m,--model", options->model, "Package (a detector with --rec: end-to-end OCR)");
+  command->add_option("-r,--rec", options->rec, "Recognition package for OCR");
+  command->add_option("-c,--cls", options->cls, "Angle-classifier package for OCR");
+  command->add_option("--warmup", options->warmup, "Warm-up passes")->default_val(1)->check(CLI::Range(0, 1000));
+  command->add_option("-n,--iterations", options->iterations, "Measured passes")->default_val(5)->check(CLI::Range(1, 100000));
+  command->add_option("-t,--threads", options->threads, "Inference threads")->default_val(1)->check(CLI::Range(0, 256));
+  command->add_option("-b,--batch-size", options->batch_size, "Text lines per recognition batch")->default_val(8)->check(CLI::Range(1, 1024));
+  command->add_option("--url", options->url, "Benchmark a server instead: http://127.0.0.1:8080/predictions/NAME");
+  command->add_option("--concurrency", options->concurrency, "Server mode: connections")->default_val(8)->check(CLI::Range(1, 4096));
+  command->add_option("--requests", options->requests, "Server mode: requests in all")->default_val(200)->check(CLI::Range(1, 10000000));
+  command->add_option("--json", options->json_out, "Also write the record as JSON");
+  command->callback([options] {
+    const Json record = options->url.empty() ? bench_in_process(*options) : bench_server(*options);
+    if (!options->json_out.empty()) {
+      std::ofstream out(options->json_out);
+      out << record.dump(2) << "\n";
+      if (!out) throw Error(ErrorKind::bad_input, options->json_out + ": cannot write");
+    }
+  });
+}
+
+}  // namespace ocrserve
