@@ -4,15 +4,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <optional>
 
 #include "cli/commands.hpp"
-#include "codec/codec.hpp"
+#include "cli/pipelines.hpp"
 #include "core/image.hpp"
 #include "core/json_file.hpp"
-#include "model/model_package.hpp"
 #include "ocrserve/error.hpp"
-#include "ocrserve/ocr.hpp"
 #include "serve/load_generator.hpp"
 
 namespace ocrserve {
@@ -58,25 +55,10 @@ void print_stats(const char* name, const Json& s) {
 }
 
 Json bench_in_process(const BenchOptions& options) {
-  const fs::path model = options.model.empty() ? default_models_dir() / "ppocr-det" : fs::path(options.model);
-  const ModelPackage package = ModelPackage::load(model);
-  const CodecTask task = codec_task(package.codec, package.codec_where);
-  const BackendOptions backend{options.threads, true};
-  std::optional<Ocr> ocr;
-  std::optional<Detector> detector;
-  std::optional<Recognizer> recognizer;
-  const bool end_to_end = task == CodecTask::detection && (!options.rec.empty() || options.model.empty());
-  if (end_to_end) {
-    const fs::path rec = options.rec.empty() ? default_models_dir() / "ppocr-rec" : fs::path(options.rec);
-    const fs::path cls = options.cls.empty() && options.model.empty() ? default_models_dir() / "ppocr-cls" : fs::path(options.cls);
-    ocr.emplace(OcrOptions{model, rec, cls, backend, options.batch_size});
-  } else if (task == CodecTask::detection) {
-    detector.emplace(model, backend);
-  } else if (task == CodecTask::recognition) {
-    recognizer.emplace(model, backend, options.batch_size);
-  } else {
-    throw Error(ErrorKind::unsupported, model.string() + ": bench runs detection, recognition or OCR packages");
-  }
+  Pipelines pipelines = Pipelines::load({options.model, options.rec, options.cls, false},
+                                        BackendOptions{options.threads, true}, options.batch_size);
+  if (pipelines.classifier) throw Error(ErrorKind::unsupported, options.model + ": bench runs detection, recognition or OCR packages");
+  auto& [ocr, detector, recognizer, classifier] = pipelines;
   std::vector<std::vector<uint8_t>> encoded;
   for (const auto& file : image_files(options.images)) encoded.push_back(read_file_bytes(file));
 
@@ -109,8 +91,8 @@ Json bench_in_process(const BenchOptions& options) {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const double images = static_cast<double>(total.size());
   Json record = {{"mode", "in-process"},
-                 {"pipeline", ocr ? "ocr" : detector ? "detection" : "recognition"},
-                 {"model", model.string()},
+                 {"pipeline", pipelines.name()},
+                 {"model", options.model.empty() ? "default OCR packages" : options.model},
                  {"images", encoded.size()},
                  {"iterations", options.iterations},
                  {"threads", options.threads},

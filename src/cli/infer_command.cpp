@@ -5,11 +5,10 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/pipelines.hpp"
 #include "cli/visualize.hpp"
-#include "codec/codec.hpp"
 #include "core/image.hpp"
 #include "core/result_json.hpp"
-#include "model/model_package.hpp"
 #include "ocrserve/error.hpp"
 #include "ocrserve/ocr.hpp"
 
@@ -40,59 +39,29 @@ struct ImageOutput {
 // Runs whichever pipeline the packages describe.
 class Runner {
  public:
-  explicit Runner(const InferOptions& options) {
-    BackendOptions backend{options.threads, true};
-    const fs::path model = options.model.empty() ? default_models_dir() / "ppocr-det" : fs::path(options.model);
-    const ModelPackage package = ModelPackage::load(model);
-    const CodecTask task = codec_task(package.codec, package.codec_where);
-    const bool end_to_end = task == CodecTask::detection && (!options.rec.empty() || options.model.empty());
-    if (end_to_end) {
-      OcrOptions ocr;
-      ocr.detector = model;
-      ocr.recognizer = options.rec.empty() ? default_models_dir() / "ppocr-rec" : fs::path(options.rec);
-      if (!options.cls.empty()) {
-        ocr.classifier = options.cls;
-      } else if (options.model.empty() && !options.no_cls) {
-        ocr.classifier = default_models_dir() / "ppocr-cls";
-      }
-      ocr.backend = backend;
-      ocr.batch_size = options.batch_size;
-      ocr.min_text_score = options.min_text_score;
-      ocr_.emplace(ocr);
-    } else if (!options.rec.empty()) {
-      throw Error(ErrorKind::bad_input, "--rec needs a detection model in --model; " + model.string() +
-                                            " is not one (postprocessor " + package.codec + ")");
-    } else if (task == CodecTask::detection) {
-      detector_.emplace(model, backend);
-    } else if (task == CodecTask::recognition) {
-      recognizer_.emplace(model, backend, options.batch_size);
-    } else {
-      classifier_.emplace(model, backend, options.batch_size);
-    }
-  }
+  explicit Runner(const InferOptions& options)
+      : pipelines_(Pipelines::load({options.model, options.rec, options.cls, options.no_cls},
+                                   BackendOptions{options.threads, true}, options.batch_size, options.min_text_score)) {}
 
   ImageOutput run(const cv::Mat& image) {
-    if (ocr_) {
-      const OcrResult result = ocr_->run({image}).front();
+    if (auto& ocr = pipelines_.ocr) {
+      const OcrResult result = ocr->run({image}).front();
       return {ocr_json(result), draw_ocr(image, result)};
     }
-    if (detector_) {
-      const DetectionResult result = detector_->detect({image}).front();
+    if (auto& detector = pipelines_.detector) {
+      const DetectionResult result = detector->detect({image}).front();
       return {detection_json(result), draw_detections(image, result)};
     }
-    if (recognizer_) {
-      const RecognizedText result = recognizer_->recognize({image}).front();
+    if (auto& recognizer = pipelines_.recognizer) {
+      const RecognizedText result = recognizer->recognize({image}).front();
       return {recognition_json(result), draw_recognition(image, result)};
     }
-    const AngleResult result = classifier_->classify({image}).front();
+    const AngleResult result = pipelines_.classifier->classify({image}).front();
     return {Json{{"angle", result.angle}, {"score", result.score}}, image};
   }
 
  private:
-  std::optional<Ocr> ocr_;
-  std::optional<Detector> detector_;
-  std::optional<Recognizer> recognizer_;
-  std::optional<Classifier> classifier_;
+  Pipelines pipelines_;
 };
 
 fs::path picture_path(const InferOptions& options, const std::string& image) {
