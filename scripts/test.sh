@@ -6,13 +6,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=${OCRSERVE_TEST_BUILD:-build-test}
 
+# Every sanitized run, packaging the models included, uses these.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/scripts/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
 scripts/install_deps.sh
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCRSERVE_SANITIZE=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 scripts/package_models.sh "$build/ocrserve" models
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/scripts/lsan.supp:print_suppressions=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$build"
 ctest --output-on-failure -j2 --timeout 900
