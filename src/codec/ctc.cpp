@@ -1,12 +1,32 @@
-// CTC greedy decoding, as MMOCR's CTCPostProcessor and mmdeploy's CTCConvertor: the best class
-// per time step; a class repeated over consecutive steps is one character; the blank (MMOCR's
-// padding token, or PaddleOCR's leading blank) separates characters and is dropped.
+// CTC greedy decoding, as MMOCR 1.x's CTCPostProcessor and mmdeploy 1.x's CTCConvertor do it.
+//
+// Input: outputs[0] of shape [N, T, C], class scores per time step. For each step take the best
+// class; a class repeated over consecutive steps is one character (a repeat with a blank in
+// between is two); the blank and the ignored tokens are dropped. A character's score is the
+// score of the step that started its run — the step MMOCR and mmdeploy keep — and the text's
+// score is the mean of the character scores (0 for an empty text; PaddleOCR does the same).
+//
+// Params: the Dictionary's (see dictionary.hpp), plus
+//   apply_softmax (false)       softmax each kept step first, for networks that output logits.
+//                               MMOCR 1.x's CRNN decoder ends in a softmax in test mode, so its
+//                               exported network outputs probabilities, and mmdeploy 1.x's
+//                               CTCConvertor uses the values as they are; PP-OCR rec outputs
+//                               probabilities too. (mmdeploy 0.x applied a softmax because
+//                               MMOCR 0.x exported logits.) The text never depends on it.
+//   ignore_chars (["padding"])  MMOCR's: the keywords "padding", "end", "unknown" name special
+//                               tokens, anything else is a dictionary token; names that are not
+//                               in the dictionary are skipped, as MMOCR does (with a warning).
+//                               With the default, a predicted unknown token appears as "<UKN>"
+//                               in the text, as in MMOCR; add "unknown" to drop it.
+// The blank (class 0 with blank_first, else MMOCR's padding token) is always dropped, whatever
+// ignore_chars says; a dictionary without one is refused.
 #include <algorithm>
 #include <cmath>
 
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
 #include "codec/score_matrix.hpp"
+#include "ocrserve/error.hpp"
 
 namespace ocrserve {
 namespace {
@@ -16,66 +36,107 @@ class CtcCodec final : public RecognitionCodec {
   CtcCodec(const Json& params, const CodecContext& context)
       : dictionary_(params, context),
         where_(context.where),
-        // MMOCR 1.x decoders end with a softmax in test mode, so the exported network
-        // already outputs probabilities; set apply_softmax for networks that emit logits.
-        apply_softmax_(optional_field<bool>(params, "apply_softmax", false, context.where)) {
-    if (dictionary_.blank_index()) {
-      blank_ = *dictionary_.blank_index();
-    } else if (dictionary_.padding_index()) {
-      blank_ = *dictionary_.padding_index();
-    } else {
-      throw Error(ErrorKind::bad_input, where_ + ": CTC needs a blank: set with_padding (MMOCR) or blank_first (PaddleOCR)");
+        apply_softmax_(optional_field<bool>(params, "apply_softmax", false, context.where)),
+        ignored_(dictionary_.size(), 0) {
+    if (!dictionary_.blank_index()) {
+      throw Error(ErrorKind::bad_input,
+                  where_ + ": CTC needs a blank class: set \"with_padding\" (MMOCR) or \"blank_first\" (PaddleOCR)");
+    }
+    blank_ = *dictionary_.blank_index();
+    ignored_[blank_] = 1;
+
+    const auto ignore_chars =
+        optional_field<std::vector<std::string>>(params, "ignore_chars", {"padding"}, context.where);
+    for (const std::string& name : ignore_chars) {
+      std::optional<size_t> index;
+      if (name == "padding") {
+        index = dictionary_.padding_index();
+      } else if (name == "end") {
+        index = dictionary_.end_index();
+      } else if (name == "unknown") {
+        index = dictionary_.unknown_index();
+      } else {
+        index = dictionary_.index_of(name);
+      }
+      if (index) ignored_[*index] = 1;
     }
   }
 
   RecognizedText decode(const std::vector<Tensor>& outputs, size_t index) const override {
+    if (!outputs.empty()) check_tensor(outputs.front());
     const ScoreMatrix scores = ScoreMatrix::of(outputs, index, where_);
-    if (static_cast<size_t>(scores.classes) != dictionary_.size()) {
-      throw Error(ErrorKind::bad_input, where_ + ": the network has " + std::to_string(scores.classes) +
-                                            " classes, the dictionary has " + std::to_string(dictionary_.size()));
+    const auto classes = static_cast<size_t>(scores.classes);
+    if (classes != dictionary_.size()) {
+      throw Error(ErrorKind::bad_input, where_ + ": network has " + std::to_string(classes) +
+                                            " classes, dictionary has " + std::to_string(dictionary_.size()));
     }
+
     RecognizedText result;
-    size_t previous = blank_;
-    for (int64_t t = 0; t < scores.steps; ++t) {
-      const float* row = scores.data + t * scores.classes;
-      const float* best = std::max_element(row, row + scores.classes);
-      const size_t cls = static_cast<size_t>(best - row);
-      if (cls != previous && cls != blank_) {
-        result.text += dictionary_.token(cls);
-        result.char_scores.push_back(apply_softmax_ ? softmax_of(row, scores.classes, *best) : *best);
+    if (classes == 0) return result;
+    result.char_scores.reserve(static_cast<size_t>(scores.steps));
+    result.text.reserve(static_cast<size_t>(scores.steps));
+    size_t previous = blank_;  // as MMOCR's prev_idx = padding_idx: a leading character counts
+    const float* row = scores.data;
+    for (int64_t t = 0; t < scores.steps; ++t, row += classes) {
+      size_t best = 0;
+      float best_score = row[0];
+      for (size_t c = 1; c < classes; ++c) {
+        if (row[c] > best_score) {  // the first of equal maxima, as torch.max
+          best_score = row[c];
+          best = c;
+        }
       }
-      previous = cls;
+      if (best != previous && !ignored_[best]) {
+        result.text += dictionary_.token(best);
+        result.char_scores.push_back(apply_softmax_ ? softmax_at_max(row, classes, best_score) : best_score);
+      }
+      previous = best;
     }
     if (!result.char_scores.empty()) {
-      float sum = 0;
+      double sum = 0;
       for (float s : result.char_scores) sum += s;
-      result.score = sum / static_cast<float>(result.char_scores.size());
+      result.score = static_cast<float>(sum / static_cast<double>(result.char_scores.size()));
     }
     return result;
   }
 
  private:
-  // The softmax probability of the best class, from logits.
-  static float softmax_of(const float* row, int64_t classes, float best) {
+  // The softmax probability of the largest logit: 1 / sum(exp(x - max)). Computed only for the
+  // steps that start a character, with no buffer.
+  static float softmax_at_max(const float* row, size_t classes, float max) {
     double sum = 0;
-    for (int64_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(row[c] - best));
+    for (size_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(row[c]) - max);
     return static_cast<float>(1.0 / sum);
+  }
+
+  // A backend tensor whose data does not cover its shape would make us read out of bounds.
+  void check_tensor(const Tensor& t) const {
+    if (t.shape.size() != 3) return;  // ScoreMatrix reports the rank
+    for (int64_t d : t.shape) {
+      if (d < 0) throw Error(ErrorKind::internal, where_ + ": negative dimension in the network output");
+    }
+    if (static_cast<int64_t>(t.data.size()) != Tensor::element_count(t.shape)) {
+      throw Error(ErrorKind::internal, where_ + ": the network output holds " + std::to_string(t.data.size()) +
+                                           " values, its shape needs " +
+                                           std::to_string(Tensor::element_count(t.shape)));
+    }
   }
 
   Dictionary dictionary_;
   std::string where_;
   bool apply_softmax_;
+  std::vector<unsigned char> ignored_;  // per class: 1 = dropped from the text
   size_t blank_ = 0;
 };
 
-RecognitionCodecFactory factory() {
+RecognitionCodecFactory ctc_factory() {
   return [](const Json& params, const CodecContext& context) -> std::unique_ptr<RecognitionCodec> {
     return std::make_unique<CtcCodec>(params, context);
   };
 }
 
-const CodecRegistration ctc_convertor("CTCConvertor", factory());
-const CodecRegistration ctc_postprocessor("CTCPostProcessor", factory());
+const CodecRegistration ctc_convertor("CTCConvertor", ctc_factory());          // mmdeploy's name
+const CodecRegistration ctc_postprocessor("CTCPostProcessor", ctc_factory());  // MMOCR's name
 
 }  // namespace
 }  // namespace ocrserve

@@ -1,10 +1,14 @@
-// DBNet postprocessing, as MMOCR's DBPostprocessor and mmdeploy's DBHead: threshold the
+// DBNet postprocessing, as MMOCR 1.x's DBPostprocessor and mmdeploy's DBHead: threshold the
 // probability map, score each contour on the map, expand it by the unclip distance with
-// Clipper, and fit a quadrilateral (or keep the polygon).
+// Clipper, and fit a quadrilateral (or keep the polygon). Coordinates are mapped back to the
+// original image and clipped to it.
 #include <polyclipping/clipper.hpp>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
+#include <tuple>
 
 #include <opencv2/imgproc.hpp>
 
@@ -17,72 +21,116 @@ namespace {
 
 struct DbParams {
   bool quad = true;
-  float mask_thr = 0.3f;
-  float min_text_score = 0.3f;
-  float min_text_width = 5.0f;
-  float unclip_ratio = 1.5f;
-  float epsilon_ratio = 0.01f;
+  double mask_thr = 0.3;
+  double min_text_score = 0.3;
+  double min_text_width = 5;    // short side of the fitted rectangle, in probability-map pixels
+  double unclip_ratio = 1.5;
+  double epsilon_ratio = 0.01;  // approxPolyDP tolerance as a fraction of the contour length
   int max_candidates = 3000;
+  double downsample_ratio = 1;  // probability-map pixels per network-input pixel (mmdeploy)
 };
 
+// A number-valued field; unlike a plain get<double>() it refuses booleans ("mask_thr": true).
+double number_field(const Json& params, const char* key, double fallback, const std::string& where) {
+  if (!params.is_object() || !params.contains(key) || params.at(key).is_null()) return fallback;
+  const Json& value = params.at(key);
+  if (!value.is_number()) {
+    throw Error(ErrorKind::bad_input, where + ": field \"" + key + "\" must be a number, got " +
+                                          value.type_name() + ": " + value.dump());
+  }
+  return value.get<double>();
+}
+
 DbParams read_params(const Json& params, const std::string& where) {
+  if (!params.is_null() && !params.is_object()) {
+    throw Error(ErrorKind::bad_input, where + ": params must be an object, got " + params.dump());
+  }
   DbParams p;
   const auto repr = optional_field<std::string>(params, "text_repr_type", "quad", where);
   if (repr != "quad" && repr != "poly") {
-    throw Error(ErrorKind::bad_input, where + ": field \"text_repr_type\" must be \"quad\" or \"poly\", got \"" + repr + "\"");
+    throw Error(ErrorKind::bad_input,
+                where + ": field \"text_repr_type\" must be \"quad\" or \"poly\", got \"" + repr + "\"");
   }
   p.quad = repr == "quad";
-  p.mask_thr = optional_field<float>(params, "mask_thr", p.mask_thr, where);
-  p.min_text_score = optional_field<float>(params, "min_text_score", p.min_text_score, where);
-  p.min_text_width = optional_field<float>(params, "min_text_width", p.min_text_width, where);
-  p.unclip_ratio = optional_field<float>(params, "unclip_ratio", p.unclip_ratio, where);
-  // MMOCR 0.x called the approximation tolerance arcLength_ratio.
-  p.epsilon_ratio = optional_field<float>(params, "arcLength_ratio", p.epsilon_ratio, where);
-  p.epsilon_ratio = optional_field<float>(params, "epsilon_ratio", p.epsilon_ratio, where);
-  p.max_candidates = optional_field<int>(params, "max_candidates", p.max_candidates, where);
+  p.mask_thr = number_field(params, "mask_thr", p.mask_thr, where);
+  p.min_text_score = number_field(params, "min_text_score", p.min_text_score, where);
+  p.min_text_width = number_field(params, "min_text_width", p.min_text_width, where);
+  p.unclip_ratio = number_field(params, "unclip_ratio", p.unclip_ratio, where);
+  // MMOCR 0.x called the approximation tolerance arcLength_ratio; the 1.x name wins if both are given.
+  const bool old_name = params.contains("arcLength_ratio") && !params.contains("epsilon_ratio");
+  const char* epsilon_key = old_name ? "arcLength_ratio" : "epsilon_ratio";
+  p.epsilon_ratio = number_field(params, epsilon_key, p.epsilon_ratio, where);
+  // mmdeploy's DBHead reads the singular "max_candidate"; MMOCR's "max_candidates" wins if both are given.
+  const bool singular = params.contains("max_candidate") && !params.contains("max_candidates");
+  const char* max_candidates_key = singular ? "max_candidate" : "max_candidates";
+  const double max_candidates = number_field(params, max_candidates_key, p.max_candidates, where);
+  p.downsample_ratio = number_field(params, "downsample_ratio", p.downsample_ratio, where);
+
   auto check = [&](bool ok, const char* field, const char* rule) {
-    if (!ok) throw Error(ErrorKind::bad_input, where + ": field \"" + field + "\" " + rule);
+    if (!ok) {
+      throw Error(ErrorKind::bad_input,
+                  where + ": field \"" + field + "\" " + rule + ", got " + params.at(field).dump());
+    }
   };
-  check(p.mask_thr >= 0 && p.mask_thr < 1, "mask_thr", "must be in [0, 1)");
+  check(p.mask_thr >= 0 && p.mask_thr <= 1, "mask_thr", "must be in [0, 1]");
   check(p.min_text_score >= 0 && p.min_text_score <= 1, "min_text_score", "must be in [0, 1]");
-  check(p.min_text_width >= 0, "min_text_width", "must not be negative");
-  check(p.unclip_ratio >= 0, "unclip_ratio", "must not be negative");
-  check(p.epsilon_ratio >= 0, "epsilon_ratio", "must not be negative");
-  check(p.max_candidates > 0, "max_candidates", "must be positive");
+  check(p.min_text_width >= 0 && p.min_text_width < 1e6, "min_text_width", "must be in [0, 1e6)");
+  check(p.unclip_ratio >= 0 && p.unclip_ratio <= 100, "unclip_ratio", "must be in [0, 100]");
+  check(p.epsilon_ratio >= 0 && p.epsilon_ratio < 1, epsilon_key, "must be in [0, 1)");
+  check(max_candidates >= 1 && max_candidates <= INT_MAX && std::floor(max_candidates) == max_candidates,
+        max_candidates_key, "must be a positive integer");
+  check(p.downsample_ratio > 0 && p.downsample_ratio <= 1e3, "downsample_ratio", "must be in (0, 1000]");
+  p.max_candidates = static_cast<int>(max_candidates);
   return p;
 }
 
-// Mean probability inside the polygon, computed on its bounding box only.
-float polygon_score(const cv::Mat& prob, const std::vector<cv::Point>& polygon) {
+// Scratch space reused across the contours of one decode call, so scoring and approximating
+// a contour allocates nothing once the buffers have grown.
+struct Scratch {
+  std::vector<cv::Point> approx;
+  std::vector<uchar> mask;
+  ClipperLib::Path path;
+  ClipperLib::Paths solution;
+};
+
+// Mean probability inside the polygon (its boundary pixels included, as cv::fillPoly draws
+// them), computed on the polygon's bounding box only.
+double mean_inside(const cv::Mat& prob, const std::vector<cv::Point>& polygon, Scratch& scratch) {
   const cv::Rect box = cv::boundingRect(polygon) & cv::Rect(0, 0, prob.cols, prob.rows);
-  if (box.empty()) return 0.0f;
-  cv::Mat mask = cv::Mat::zeros(box.size(), CV_8U);
-  std::vector<cv::Point> shifted;
-  shifted.reserve(polygon.size());
-  for (const auto& p : polygon) shifted.emplace_back(p.x - box.x, p.y - box.y);
-  cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{shifted}, cv::Scalar(1));
-  return static_cast<float>(cv::mean(prob(box), mask)[0]);
+  if (box.empty()) return 0.0;
+  scratch.mask.assign(static_cast<size_t>(box.area()), 0);
+  cv::Mat mask(box.size(), CV_8U, scratch.mask.data());
+  const cv::Point* points = polygon.data();
+  const int count = static_cast<int>(polygon.size());
+  cv::fillPoly(mask, &points, &count, 1, cv::Scalar(1), cv::LINE_8, 0, -box.tl());
+  return cv::mean(prob(box), mask)[0];
 }
 
-// Expands the polygon outwards by area * ratio / perimeter (DB's "unclip"); the largest piece.
-std::vector<cv::Point> unclip(const std::vector<cv::Point>& polygon, float ratio) {
+// Expands the polygon outwards by area * ratio / perimeter (DB's "unclip") with round joins.
+// A positive offset of a simple polygon is one piece, but it can close a notch into a hole:
+// keep the piece with the largest area, the outer boundary. Empty if the result is degenerate.
+std::vector<cv::Point> unclip(const std::vector<cv::Point>& polygon, double ratio, Scratch& scratch) {
   const double area = std::fabs(cv::contourArea(polygon));
   const double perimeter = cv::arcLength(polygon, true);
-  if (perimeter <= 0) return {};
-  ClipperLib::Path path;
-  for (const auto& p : polygon) path.push_back({p.x, p.y});
-  ClipperLib::ClipperOffset offset;
-  offset.AddPath(path, ClipperLib::jtRound, ClipperLib::etClosedPolygon);
-  ClipperLib::Paths solution;
-  offset.Execute(solution, area * ratio / perimeter);
+  if (area <= 0 || perimeter <= 0) return {};
+  scratch.path.clear();
+  for (const auto& p : polygon) scratch.path.emplace_back(p.x, p.y);
+  ClipperLib::ClipperOffset offset;  // default miter limit 2 and arc tolerance 0.25, as pyclipper
+  offset.AddPath(scratch.path, ClipperLib::jtRound, ClipperLib::etClosedPolygon);
+  scratch.solution.clear();
+  offset.Execute(scratch.solution, area * ratio / perimeter);
   const ClipperLib::Path* largest = nullptr;
   double largest_area = 0;
-  for (const auto& piece : solution) {
+  for (const auto& piece : scratch.solution) {
     const double piece_area = std::fabs(ClipperLib::Area(piece));
-    if (piece_area > largest_area) largest = &piece, largest_area = piece_area;
+    if (piece_area > largest_area) {
+      largest = &piece;
+      largest_area = piece_area;
+    }
   }
   std::vector<cv::Point> result;
-  if (largest) {
+  if (largest && largest->size() >= 3) {
+    result.reserve(largest->size());
     for (const auto& p : *largest) result.emplace_back(static_cast<int>(p.X), static_cast<int>(p.Y));
   }
   return result;
@@ -90,36 +138,46 @@ std::vector<cv::Point> unclip(const std::vector<cv::Point>& polygon, float ratio
 
 class DbCodec final : public DetectionCodec {
  public:
-  explicit DbCodec(DbParams params) : p_(params) {}
+  DbCodec(DbParams params, std::string where) : p_(params), where_(std::move(where)) {}
 
-  DetectionResult decode(const std::vector<Tensor>& outputs, size_t index, const ImageGeometry& geometry) const override {
+  DetectionResult decode(const std::vector<Tensor>& outputs, size_t index,
+                         const ImageGeometry& geometry) const override {
+    check_geometry(geometry);
     const cv::Mat prob = probability_map(outputs, index);
-    cv::Mat mask = prob > p_.mask_thr;
+    cv::Mat binary;
+    cv::compare(prob, p_.mask_thr, binary, cv::CMP_GT);  // 255 where prob > mask_thr; NaN is not text
     std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(mask, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);
+    // RETR_LIST as MMOCR, mmdeploy and PaddleOCR: hole boundaries are candidates too and are
+    // normally dropped by their low mean probability.
+    cv::findContours(binary, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);
 
     DetectionResult result;
+    Scratch scratch;
     const size_t candidates = std::min(contours.size(), static_cast<size_t>(p_.max_candidates));
     for (size_t i = 0; i < candidates; ++i) {
-      std::vector<cv::Point> approx;
-      cv::approxPolyDP(contours[i], approx, p_.epsilon_ratio * cv::arcLength(contours[i], true), true);
-      if (approx.size() < 4) continue;
-      const float score = polygon_score(prob, approx);
-      if (score < p_.min_text_score) continue;
-      const std::vector<cv::Point> expanded = unclip(approx, p_.unclip_ratio);
+      // Both modes approximate first (MMOCR): fewer vertices for the score and the offset.
+      cv::approxPolyDP(contours[i], scratch.approx, p_.epsilon_ratio * cv::arcLength(contours[i], true), true);
+      if (scratch.approx.size() < 4) continue;
+      const double score = mean_inside(prob, scratch.approx, scratch);
+      if (!(score >= p_.min_text_score)) continue;  // also drops NaN
+      const std::vector<cv::Point> expanded = unclip(scratch.approx, p_.unclip_ratio, scratch);
       if (expanded.size() < 4) continue;
+      const cv::RotatedRect rect = cv::minAreaRect(expanded);
+      // MMOCR applies the width rule to quads only; we apply it to polygons too (as PaddleOCR),
+      // so that a speck of noise is not a detection in either mode.
+      if (std::min(rect.size.width, rect.size.height) < p_.min_text_width) continue;
 
       std::vector<cv::Point2f> vertices;
       if (p_.quad) {
-        const cv::RotatedRect rect = cv::minAreaRect(expanded);
-        if (std::min(rect.size.width, rect.size.height) < p_.min_text_width) continue;
         vertices.resize(4);
         rect.points(vertices.data());
       } else {
-        for (const auto& p : expanded) vertices.emplace_back(static_cast<float>(p.x), static_cast<float>(p.y));
+        vertices.assign(expanded.begin(), expanded.end());
       }
-      result.push_back({to_original(vertices, geometry), score});
+      if (!to_original(vertices, geometry)) continue;
+      result.push_back({clockwise_from_top_left(vertices), static_cast<float>(score)});
     }
+    // Reading order: top-to-bottom, then left-to-right, by each polygon's first (top-left) vertex.
     std::stable_sort(result.begin(), result.end(), [](const DetectedText& a, const DetectedText& b) {
       return std::tie(a.polygon[0].y, a.polygon[0].x) < std::tie(b.polygon[0].y, b.polygon[0].x);
     });
@@ -127,39 +185,76 @@ class DbCodec final : public DetectionCodec {
   }
 
  private:
+  void check_geometry(const ImageGeometry& g) const {
+    const bool ok = g.original_width > 0 && g.original_height > 0 && std::isfinite(g.scale_x) &&
+                    std::isfinite(g.scale_y) && g.scale_x > 0 && g.scale_y > 0;
+    if (!ok) {
+      throw Error(ErrorKind::internal, where_ + ": invalid image geometry " + std::to_string(g.original_width) +
+                                           "x" + std::to_string(g.original_height) + " at scale " +
+                                           std::to_string(g.scale_x) + ", " + std::to_string(g.scale_y));
+    }
+  }
+
   // A view of item `index`'s probability map: [N,1,H,W], [N,C,H,W] (channel 0) or [N,H,W].
-  static cv::Mat probability_map(const std::vector<Tensor>& outputs, size_t index) {
-    if (outputs.empty()) throw Error(ErrorKind::internal, "DBHead: the network returned no output");
+  cv::Mat probability_map(const std::vector<Tensor>& outputs, size_t index) const {
+    if (outputs.empty()) throw Error(ErrorKind::internal, where_ + ": the network returned no output");
     const Tensor& t = outputs.front();
-    if (t.shape.size() != 3 && t.shape.size() != 4) {
-      throw Error(ErrorKind::internal, "DBHead: expected a [N,1,H,W] probability map, got rank " + std::to_string(t.shape.size()));
+    auto shape_text = [&] {
+      std::string text = "[";
+      for (size_t i = 0; i < t.shape.size(); ++i) text += (i ? "," : "") + std::to_string(t.shape[i]);
+      return text + "]";
+    };
+    const size_t rank = t.shape.size();
+    const bool dims_ok = (rank == 3 || rank == 4) &&
+                         std::all_of(t.shape.begin(), t.shape.end(), [](int64_t d) { return d > 0; }) &&
+                         t.shape[rank - 2] <= INT_MAX && t.shape[rank - 1] <= INT_MAX;
+    if (!dims_ok) {
+      throw Error(ErrorKind::internal, where_ + ": expected a probability map of shape [N,1,H,W] or [N,H,W], got " +
+                                           shape_text());
     }
-    const int64_t n = t.shape[0], h = t.shape[t.shape.size() - 2], w = t.shape[t.shape.size() - 1];
-    const int64_t channels = t.shape.size() == 4 ? t.shape[1] : 1;
-    if (static_cast<int64_t>(index) >= n || h <= 0 || w <= 0 || channels <= 0) {
-      throw Error(ErrorKind::internal, "DBHead: batch item " + std::to_string(index) + " is not in the output");
+    if (static_cast<int64_t>(t.data.size()) != Tensor::element_count(t.shape)) {
+      throw Error(ErrorKind::internal, where_ + ": the probability map of shape " + shape_text() + " holds " +
+                                           std::to_string(t.data.size()) + " values");
     }
-    float* data = const_cast<float*>(t.data.data()) + index * channels * h * w;
+    const int64_t n = t.shape[0], h = t.shape[rank - 2], w = t.shape[rank - 1];
+    const int64_t channels = rank == 4 ? t.shape[1] : 1;
+    if (static_cast<int64_t>(index) >= n) {
+      throw Error(ErrorKind::internal, where_ + ": batch item " + std::to_string(index) +
+                                           " is not in the probability map of shape " + shape_text());
+    }
+    // cv::Mat has no const view; the map is only read.
+    float* data = const_cast<float*>(t.data.data()) + static_cast<int64_t>(index) * channels * h * w;
     return cv::Mat(static_cast<int>(h), static_cast<int>(w), CV_32F, data);
   }
 
-  // Network-input pixels to original pixels, clipped to the image (last pixel index inclusive).
-  static Polygon to_original(const std::vector<cv::Point2f>& vertices, const ImageGeometry& g) {
-    std::vector<cv::Point2f> scaled;
-    const float max_x = std::max(0, g.original_width - 1), max_y = std::max(0, g.original_height - 1);
-    for (const auto& v : vertices) {
-      scaled.emplace_back(std::clamp(static_cast<float>(v.x / g.scale_x), 0.0f, max_x),
-                          std::clamp(static_cast<float>(v.y / g.scale_y), 0.0f, max_y));
+  // Probability-map pixels to original-image pixels, in place. Padding sits at the right and
+  // bottom of the network input, so it does not move coordinates. Clipping convention: a vertex
+  // is clamped to the last pixel, [0, width - 1] x [0, height - 1], so that every vertex indexes
+  // a pixel of the image (as PaddleOCR's filter_tag_det_res). A polygon whose bounding box lies
+  // entirely in the padding, right of or below the image, is dropped: returns false.
+  bool to_original(std::vector<cv::Point2f>& vertices, const ImageGeometry& g) const {
+    const double fx = 1.0 / (p_.downsample_ratio * g.scale_x);
+    const double fy = 1.0 / (p_.downsample_ratio * g.scale_y);
+    const auto max_x = static_cast<float>(g.original_width - 1);
+    const auto max_y = static_cast<float>(g.original_height - 1);
+    float left = max_x + 1, top = max_y + 1;
+    for (auto& v : vertices) {
+      const auto x = static_cast<float>(v.x * fx);
+      const auto y = static_cast<float>(v.y * fy);
+      left = std::min(left, x);
+      top = std::min(top, y);
+      v = {std::clamp(x, 0.0f, max_x), std::clamp(y, 0.0f, max_y)};
     }
-    return clockwise_from_top_left(scaled);
+    return left <= max_x && top <= max_y;
   }
 
   DbParams p_;
+  std::string where_;
 };
 
 DetectionCodecFactory factory() {
   return [](const Json& params, const CodecContext& context) -> std::unique_ptr<DetectionCodec> {
-    return std::make_unique<DbCodec>(read_params(params, context.where));
+    return std::make_unique<DbCodec>(read_params(params, context.where), context.where);
   };
 }
 

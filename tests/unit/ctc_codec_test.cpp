@@ -1,8 +1,15 @@
-// CTC decoding, dictionaries and the angle decoder on crafted score matrices.
+// CTC decoding, dictionaries and the angle decoder, on crafted score matrices and on the real
+// PaddleOCR dictionary.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
@@ -11,113 +18,466 @@
 namespace ocrserve {
 namespace {
 
-// [1, T, C] with `best[t]` scoring `scores[t]` and the rest sharing what is left.
-Tensor steps(const std::vector<int>& best, const std::vector<float>& scores, int classes) {
-  Tensor tensor;
-  tensor.shape = {1, static_cast<int64_t>(best.size()), classes};
-  tensor.data.assign(best.size() * classes, 0.0f);
+namespace fs = std::filesystem;
+
+const CodecContext kContext{"test codec", {}};
+
+// One batch item of [T, C]: at step t class best[t] scores score[t], the other classes share
+// the rest evenly (so every row sums to 1 and best[t] is its unique maximum for score > 1/C).
+std::vector<float> rows(const std::vector<int>& best, const std::vector<float>& score, int classes) {
+  std::vector<float> data(best.size() * classes);
   for (size_t t = 0; t < best.size(); ++t) {
-    for (int c = 0; c < classes; ++c) tensor.data[t * classes + c] = (1.0f - scores[t]) / (classes - 1);
-    tensor.data[t * classes + best[t]] = scores[t];
+    std::fill_n(data.begin() + t * classes, classes, (1.0f - score[t]) / static_cast<float>(classes - 1));
+    data[t * classes + best[t]] = score[t];
   }
-  return tensor;
+  return data;
 }
 
-const Json kAbc = {{"dict_list", {"a", "b", "c"}}, {"with_padding", true}};  // a b c <PAD>: blank 3
-
-TEST(Ctc, CollapsesRepeatsAndDropsTheBlank) {
-  auto codec = make_recognition_codec("CTCConvertor", kAbc, {"test", {}});
-  // PAD a a PAD a b b PAD c → "aabc": a repeat split by the blank counts twice.
-  const Tensor scores = steps({3, 0, 0, 3, 0, 1, 1, 3, 2}, {0.9f, 0.8f, 0.7f, 0.9f, 0.6f, 0.5f, 0.9f, 0.9f, 0.4f}, 4);
-  const auto result = codec->decode({scores}, 0);
-  EXPECT_EQ(result.text, "aabc");
-  ASSERT_EQ(result.char_scores.size(), 4u);
-  EXPECT_FLOAT_EQ(result.char_scores[0], 0.8f);  // the first step of a run
-  EXPECT_FLOAT_EQ(result.char_scores[1], 0.6f);
-  EXPECT_FLOAT_EQ(result.char_scores[2], 0.5f);
-  EXPECT_FLOAT_EQ(result.char_scores[3], 0.4f);
-  EXPECT_NEAR(result.score, (0.8 + 0.6 + 0.5 + 0.4) / 4, 1e-6);
+Tensor scores(const std::vector<int>& best, const std::vector<float>& score, int classes) {
+  return Tensor{"output", {1, static_cast<int64_t>(best.size()), classes}, rows(best, score, classes)};
 }
 
-TEST(Ctc, AllBlankIsEmptyWithScoreZero) {
-  auto codec = make_recognition_codec("CTCPostProcessor", kAbc, {"test", {}});
-  const auto result = codec->decode({steps({3, 3, 3}, {0.9f, 0.9f, 0.9f}, 4)}, 0);
-  EXPECT_EQ(result.text, "");
-  EXPECT_EQ(result.score, 0.0f);
+// Runs `f`, which must throw an ocrserve::Error; returns it.
+template <typename F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no ocrserve::Error thrown";
+  return Error(ErrorKind::internal, "");
 }
 
-TEST(Ctc, SoftmaxOfLogitsGivesTheSameText) {
-  const Tensor probs = steps({3, 1, 1, 3, 2}, {0.9f, 0.8f, 0.7f, 0.9f, 0.6f}, 4);
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// A scratch directory for dictionary files, removed at the end of the test.
+class ScratchDir {
+ public:
+  ScratchDir()
+      : path_(fs::path(::testing::TempDir()) /
+              ("ctc_codec_test_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  void write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path_ / name, std::ios::binary) << bytes;
+  }
+
+ private:
+  fs::path path_;
+};
+
+// MMOCR CRNN layout: a b c <PAD>, the padding token is the CTC blank (class 3).
+const Json kAbc = {{"dict_list", {"a", "b", "c"}}, {"with_padding", true}};
+constexpr int A = 0, B = 1, C = 2, PAD = 3;
+
+// ---------------------------------------------------------------------------------------------
+// CTC greedy decoding
+
+TEST(Ctc, CollapsesRepeatsKeepsBlankSeparatedRepeatsAndDropsBlanks) {
+  auto codec = make_recognition_codec("CTCConvertor", kAbc, kContext);
+  // PAD PAD | a a | PAD | a | b b b | PAD | c | PAD PAD  →  "aabc"
+  const Tensor t = scores({PAD, PAD, A, A, PAD, A, B, B, B, PAD, C, PAD, PAD},
+                          {0.9f, 0.8f, 0.7f, 0.95f, 0.9f, 0.6f, 0.5f, 0.99f, 0.8f, 0.9f, 0.4f, 0.9f, 0.9f}, 4);
+  const RecognizedText r = codec->decode({t}, 0);
+  EXPECT_EQ(r.text, "aabc");
+  // Each character scores the step that starts its run (0.7, not the run's best 0.95).
+  ASSERT_EQ(r.char_scores.size(), 4u);
+  EXPECT_FLOAT_EQ(r.char_scores[0], 0.7f);
+  EXPECT_FLOAT_EQ(r.char_scores[1], 0.6f);
+  EXPECT_FLOAT_EQ(r.char_scores[2], 0.5f);
+  EXPECT_FLOAT_EQ(r.char_scores[3], 0.4f);
+  EXPECT_NEAR(r.score, (0.7 + 0.6 + 0.5 + 0.4) / 4, 1e-6);
+}
+
+TEST(Ctc, LeadingCharacterWithoutBlankAndTrailingRun) {
+  auto codec = make_recognition_codec("CTCPostProcessor", kAbc, kContext);
+  // c c a — no blank anywhere: the first step starts a character, the last run ends the text.
+  const RecognizedText r = codec->decode({scores({C, C, A}, {0.5f, 0.9f, 0.75f}, 4)}, 0);
+  EXPECT_EQ(r.text, "ca");
+  ASSERT_EQ(r.char_scores.size(), 2u);
+  EXPECT_FLOAT_EQ(r.char_scores[0], 0.5f);
+  EXPECT_FLOAT_EQ(r.char_scores[1], 0.75f);
+  EXPECT_FLOAT_EQ(r.score, 0.625f);
+}
+
+TEST(Ctc, AllBlankOrNoStepsIsEmptyWithScoreZero) {
+  auto codec = make_recognition_codec("CTCPostProcessor", kAbc, kContext);
+  const RecognizedText blank = codec->decode({scores({PAD, PAD, PAD}, {0.9f, 0.9f, 0.9f}, 4)}, 0);
+  EXPECT_EQ(blank.text, "");
+  EXPECT_TRUE(blank.char_scores.empty());
+  EXPECT_EQ(blank.score, 0.0f);
+  const RecognizedText none = codec->decode({Tensor{"output", {1, 0, 4}, {}}}, 0);
+  EXPECT_EQ(none.text, "");
+  EXPECT_EQ(none.score, 0.0f);
+}
+
+TEST(Ctc, DecodesTheRequestedBatchItem) {
+  auto codec = make_recognition_codec("CTCConvertor", kAbc, kContext);
+  Tensor t{"output", {2, 3, 4}, rows({A, PAD, B}, {0.9f, 0.9f, 0.9f}, 4)};
+  const std::vector<float> second = rows({C, C, PAD}, {0.8f, 0.8f, 0.8f}, 4);
+  t.data.insert(t.data.end(), second.begin(), second.end());
+  EXPECT_EQ(codec->decode({t}, 0).text, "ab");
+  EXPECT_EQ(codec->decode({t}, 1).text, "c");
+  EXPECT_THROW(codec->decode({t}, 2), Error);
+}
+
+TEST(Ctc, PaddleOcrLayoutBlankFirst) {
+  // <BLK> x y " ": the blank is class 0, the characters start at 1.
+  auto codec = make_recognition_codec(
+      "CTCConvertor", {{"dict_list", {"x", "y"}}, {"blank_first", true}, {"with_space", true}}, kContext);
+  const RecognizedText r =
+      codec->decode({scores({0, 1, 1, 0, 1, 3, 2, 0}, {0.9f, 0.8f, 0.9f, 0.9f, 0.7f, 0.6f, 0.5f, 0.9f}, 4)}, 0);
+  EXPECT_EQ(r.text, "xx y");
+  ASSERT_EQ(r.char_scores.size(), 4u);
+  EXPECT_FLOAT_EQ(r.char_scores[0], 0.8f);
+  EXPECT_FLOAT_EQ(r.char_scores[1], 0.7f);
+  EXPECT_FLOAT_EQ(r.char_scores[2], 0.6f);
+  EXPECT_FLOAT_EQ(r.char_scores[3], 0.5f);
+}
+
+TEST(Ctc, SoftmaxOfLogitsGivesTheSameTextAndTheProbabilities) {
+  const Tensor probs = scores({PAD, B, B, PAD, C, C, A}, {0.9f, 0.8f, 0.7f, 0.9f, 0.6f, 0.9f, 0.55f}, 4);
   Tensor logits = probs;
-  for (auto& v : logits.data) v = std::log(v) + 3.0f;
+  for (float& v : logits.data) v = std::log(v) + 3.0f;  // softmax(log p + k) == p
+
+  Json with_softmax = kAbc;
+  with_softmax["apply_softmax"] = true;
+  const RecognizedText from_probs = make_recognition_codec("CTCConvertor", kAbc, kContext)->decode({probs}, 0);
+  const RecognizedText from_logits =
+      make_recognition_codec("CTCConvertor", with_softmax, kContext)->decode({logits}, 0);
+  EXPECT_EQ(from_probs.text, "bca");
+  EXPECT_EQ(from_logits.text, from_probs.text);
+  ASSERT_EQ(from_logits.char_scores.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_NEAR(from_logits.char_scores[i], from_probs.char_scores[i], 1e-5);
+  EXPECT_NEAR(from_logits.score, from_probs.score, 1e-5);
+}
+
+TEST(Ctc, SoftmaxNeverChangesTheTextOnRandomLogits) {
+  Json with_softmax = kAbc;
+  with_softmax["apply_softmax"] = true;
+  auto raw = make_recognition_codec("CTCConvertor", kAbc, kContext);
+  auto soft = make_recognition_codec("CTCConvertor", with_softmax, kContext);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 4.0f);
+  for (int trial = 0; trial < 50; ++trial) {
+    Tensor t{"output", {1, 30, 4}, std::vector<float>(120)};
+    for (float& v : t.data) v = normal(rng);
+    const RecognizedText a = raw->decode({t}, 0);
+    const RecognizedText b = soft->decode({t}, 0);
+    EXPECT_EQ(a.text, b.text);
+    for (float s : b.char_scores) {
+      EXPECT_GT(s, 0.25f);  // the best of 4 classes
+      EXPECT_LE(s, 1.0f);
+    }
+  }
+}
+
+TEST(Ctc, UnknownTokenIsKeptByDefaultAndDroppedWhenIgnored) {
+  // a b <PAD> <UKN>: MMOCR's default ignore_chars is ["padding"] only.
+  const Json params = {{"dict_list", {"a", "b"}}, {"with_padding", true}, {"with_unknown", true}};
+  constexpr int kPad = 2, kUkn = 3;
+  const Tensor t = scores({A, kUkn, A, kPad, kUkn, B}, {0.9f, 0.8f, 0.7f, 0.9f, 0.6f, 0.5f}, 4);
+
+  EXPECT_EQ(make_recognition_codec("CTCConvertor", params, kContext)->decode({t}, 0).text, "a<UKN>a<UKN>b");
+
+  Json ignoring = params;
+  ignoring["ignore_chars"] = {"padding", "unknown"};
+  const RecognizedText r = make_recognition_codec("CTCConvertor", ignoring, kContext)->decode({t}, 0);
+  // An ignored token still separates repeats, as in MMOCR (prev_idx follows every step).
+  EXPECT_EQ(r.text, "aab");
+  ASSERT_EQ(r.char_scores.size(), 3u);
+  EXPECT_FLOAT_EQ(r.char_scores[1], 0.7f);
+}
+
+TEST(Ctc, IgnoreCharsNamesOrdinaryCharactersToo) {
   Json params = kAbc;
-  params["apply_softmax"] = true;
-  const auto from_logits = make_recognition_codec("CTCConvertor", params, {"test", {}})->decode({logits}, 0);
-  EXPECT_EQ(from_logits.text, "bc");
-  EXPECT_NEAR(from_logits.char_scores[0], 0.8f, 1e-5);
+  params["ignore_chars"] = {"padding", "b", "not-in-the-dictionary"};
+  const RecognizedText r = make_recognition_codec("CTCConvertor", params, kContext)
+                               ->decode({scores({A, B, C}, {0.9f, 0.9f, 0.9f}, 4)}, 0);
+  EXPECT_EQ(r.text, "ac");
+}
+
+TEST(Ctc, TheBlankIsDroppedEvenIfIgnoreCharsOmitsPadding) {
+  Json params = kAbc;
+  params["ignore_chars"] = Json::array();
+  const RecognizedText r = make_recognition_codec("CTCConvertor", params, kContext)
+                               ->decode({scores({A, PAD, A}, {0.9f, 0.9f, 0.9f}, 4)}, 0);
+  EXPECT_EQ(r.text, "aa");
 }
 
 TEST(Ctc, ClassCountMustMatchTheDictionary) {
-  auto codec = make_recognition_codec("CTCConvertor", kAbc, {"test", {}});
-  try {
-    codec->decode({steps({0, 1}, {0.9f, 0.9f}, 5)}, 0);
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
-    EXPECT_NE(std::string(e.what()).find("5 classes"), std::string::npos) << e.what();
-  }
+  auto codec = make_recognition_codec("CTCConvertor", kAbc, kContext);
+  const Error e = error_of([&] { codec->decode({scores({0, 1}, {0.9f, 0.9f}, 5)}, 0); });
+  EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+  EXPECT_TRUE(contains(e.what(), "network has 5 classes, dictionary has 4")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "test codec")) << e.what();
 }
 
+TEST(Ctc, MalformedOutputsAreErrorsNotCrashes) {
+  auto codec = make_recognition_codec("CTCConvertor", kAbc, kContext);
+  EXPECT_THROW(codec->decode({}, 0), Error);
+  EXPECT_THROW(codec->decode({Tensor{"output", {2, 4}, std::vector<float>(8)}}, 0), Error);
+  EXPECT_THROW(codec->decode({Tensor{"output", {1, 3, 4}, std::vector<float>(5)}}, 0), Error);  // short data
+}
+
+TEST(Ctc, RefusesADictionaryWithoutBlank) {
+  const Error e = error_of([] { make_recognition_codec("CTCConvertor", {{"dict_list", {"a"}}}, kContext); });
+  EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+  EXPECT_TRUE(contains(e.what(), "blank")) << e.what();
+}
+
+TEST(Ctc, BadParamTypesAreBadInput) {
+  Json params = kAbc;
+  params["apply_softmax"] = "yes";
+  EXPECT_EQ(error_of([&] { make_recognition_codec("CTCConvertor", params, kContext); }).kind(), ErrorKind::bad_input);
+  params = kAbc;
+  params["ignore_chars"] = "padding";
+  EXPECT_EQ(error_of([&] { make_recognition_codec("CTCConvertor", params, kContext); }).kind(), ErrorKind::bad_input);
+}
+
+TEST(Ctc, RegisteredUnderMmdeployAndMmocrNames) {
+  EXPECT_EQ(codec_task("CTCConvertor", "test"), CodecTask::recognition);
+  EXPECT_EQ(codec_task("CTCPostProcessor", "test"), CodecTask::recognition);
+  EXPECT_EQ(codec_task("AngleClassifier", "test"), CodecTask::classification);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dictionary
+
+const fs::path kAssets = fs::path(OCRSERVE_SOURCE_DIR) / "third_party/ocr-models/assets";
+
 TEST(Dictionary, PaddleOcrKeysWithBlankFirstAndSpace) {
-  const std::filesystem::path assets = std::filesystem::path(OCRSERVE_SOURCE_DIR) / "third_party/ocr-models/assets";
-  const Dictionary dictionary({{"dict_file", "ppocr_keys_v1.txt"}, {"blank_first", true}, {"with_space", true}},
-                              {"test", assets});
-  EXPECT_EQ(dictionary.size(), 6625u);  // the recogniser's output width
-  EXPECT_EQ(dictionary.blank_index(), 0u);
-  std::ifstream keys(assets / "ppocr_keys_v1.txt");
-  std::string first;
-  std::getline(keys, first);
-  EXPECT_EQ(dictionary.token(1), first);
-  EXPECT_EQ(dictionary.token(6624), " ");
+  const Dictionary d({{"dict_file", "ppocr_keys_v1.txt"}, {"blank_first", true}, {"with_space", true}},
+                     {"test", kAssets});
+  EXPECT_EQ(d.size(), 6625u);  // the PP-OCRv4 recogniser's output width
+  EXPECT_EQ(d.blank_index(), 0u);
+  EXPECT_FALSE(d.padding_index());
+  EXPECT_FALSE(d.unknown_index());
+
+  std::ifstream keys(kAssets / "ppocr_keys_v1.txt", std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(keys, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 6623u);
+  EXPECT_EQ(d.token(1), lines.front());
+  EXPECT_EQ(d.token(1), "'");
+  EXPECT_EQ(d.token(6623), lines.back());
+  EXPECT_EQ(d.token(6624), " ");
+  EXPECT_THROW(d.token(6625), std::out_of_range);
+}
+
+TEST(Dictionary, PaddleOcrKeysDecodeThroughTheCodec) {
+  const Json params = {{"dict_file", "ppocr_keys_v1.txt"}, {"blank_first", true}, {"with_space", true},
+                       {"apply_softmax", false}};
+  auto codec = make_recognition_codec("CTCConvertor", params, {"test", kAssets});
+  const Dictionary d(params, {"test", kAssets});
+  const int classes = 6625;
+  // Some characters of the file, a space, and a doubled character split by the blank.
+  const int i = 100, j = 2000, space = 6624;
+  const RecognizedText r = codec->decode(
+      {scores({0, i, i, 0, j, space, j, 0, j, 0}, {0.9f, 0.8f, 0.8f, 0.9f, 0.7f, 0.6f, 0.5f, 0.9f, 0.4f, 0.9f},
+              classes)},
+      0);
+  EXPECT_EQ(r.text, d.token(i) + d.token(j) + " " + d.token(j) + d.token(j));
+  EXPECT_EQ(r.char_scores.size(), 5u);
+  EXPECT_NEAR(r.score, (0.8 + 0.7 + 0.6 + 0.5 + 0.4) / 5, 1e-6);
+}
+
+TEST(Dictionary, MmocrLowercaseDigitsWithPaddingAndUnknown) {
+  // MMOCR's lower_english_digits.txt with the CRNN-style flags: 36 chars, <PAD> 36, <UKN> 37.
+  Json chars = Json::array();
+  for (char c = '0'; c <= '9'; ++c) chars.push_back(std::string(1, c));
+  for (char c = 'a'; c <= 'z'; ++c) chars.push_back(std::string(1, c));
+  const Dictionary d({{"dict_list", chars}, {"with_padding", true}, {"with_unknown", true}}, kContext);
+  EXPECT_EQ(d.size(), 38u);
+  EXPECT_EQ(d.token(0), "0");
+  EXPECT_EQ(d.token(35), "z");
+  EXPECT_EQ(d.padding_index(), 36u);
+  EXPECT_EQ(d.token(36), "<PAD>");
+  EXPECT_EQ(d.unknown_index(), 37u);
+  EXPECT_EQ(d.token(37), "<UKN>");
+  EXPECT_EQ(d.blank_index(), 36u);  // MMOCR's CTC blank is the padding token
+  EXPECT_FALSE(d.start_index());
+  EXPECT_FALSE(d.end_index());
+  EXPECT_EQ(d.index_of("k"), 20u);
+  EXPECT_FALSE(d.index_of("K"));
 }
 
 TEST(Dictionary, MmocrSpecialTokensInMmocrsOrder) {
   const Json chars = {"0", "1", "2", "a", "b"};
-  const Dictionary attention({{"dict_list", chars}, {"with_start", true}, {"with_end", true}, {"same_start_end", true},
-                              {"with_padding", true}, {"with_unknown", true}},
-                             {"test", {}});
-  EXPECT_EQ(attention.size(), 8u);
-  EXPECT_EQ(attention.token(5), "<BOS/EOS>");
-  EXPECT_EQ(attention.start_index(), 5u);
-  EXPECT_EQ(attention.end_index(), 5u);
-  EXPECT_EQ(attention.padding_index(), 6u);
-  EXPECT_EQ(attention.unknown_index(), 7u);
-  const Dictionary separate({{"dict_list", chars}, {"with_start", true}, {"with_end", true}}, {"test", {}});
+  // Attention models: one shared <BOS/EOS>, then <PAD>, then <UKN>.
+  const Dictionary shared({{"dict_list", chars}, {"with_start", true}, {"with_end", true}, {"same_start_end", true},
+                           {"with_padding", true}, {"with_unknown", true}},
+                          kContext);
+  EXPECT_EQ(shared.size(), 8u);
+  EXPECT_EQ(shared.token(5), "<BOS/EOS>");
+  EXPECT_EQ(shared.start_index(), 5u);
+  EXPECT_EQ(shared.end_index(), 5u);
+  EXPECT_EQ(shared.padding_index(), 6u);
+  EXPECT_EQ(shared.unknown_index(), 7u);
+
+  // Separate start and end; same_start_end alone does nothing without both.
+  const Dictionary separate({{"dict_list", chars}, {"with_start", true}, {"with_end", true}, {"with_padding", true}},
+                            kContext);
+  EXPECT_EQ(separate.size(), 8u);
   EXPECT_EQ(separate.token(5), "<BOS>");
   EXPECT_EQ(separate.token(6), "<EOS>");
+  EXPECT_EQ(separate.token(7), "<PAD>");
+  EXPECT_EQ(separate.start_index(), 5u);
+  EXPECT_EQ(separate.end_index(), 6u);
+  const Dictionary end_only({{"dict_list", chars}, {"with_end", true}, {"same_start_end", true}}, kContext);
+  EXPECT_EQ(end_only.size(), 6u);
+  EXPECT_EQ(end_only.token(5), "<EOS>");
+  EXPECT_FALSE(end_only.start_index());
+
+  // Custom token names; a null unknown_token means no unknown class (MMOCR).
+  const Dictionary custom({{"dict_list", chars}, {"with_padding", true}, {"padding_token", "<BLANK>"},
+                           {"with_unknown", true}, {"unknown_token", nullptr}},
+                          kContext);
+  EXPECT_EQ(custom.size(), 6u);
+  EXPECT_EQ(custom.token(5), "<BLANK>");
+  EXPECT_FALSE(custom.unknown_index());
 }
 
-TEST(Dictionary, MissingOrEmptyDictionariesAreClearErrors) {
-  try {
-    Dictionary({{"dict_file", "nowhere.txt"}}, {"test", "/tmp"});
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::not_found);
-    EXPECT_NE(std::string(e.what()).find("nowhere.txt"), std::string::npos);
-  }
-  EXPECT_THROW(Dictionary({{"dict_list", Json::array()}}, {"test", {}}), Error);
-  EXPECT_THROW(make_recognition_codec("CTCConvertor", {{"dict_list", {"a"}}}, {"test", {}}), Error);  // no blank
+TEST(Dictionary, PaddleSpaceComesBeforeMmocrSpecialTokens) {
+  const Dictionary d({{"dict_list", {"a"}}, {"blank_first", true}, {"with_space", true}, {"with_unknown", true}},
+                     kContext);
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_EQ(d.token(0), "<BLK>");
+  EXPECT_EQ(d.token(1), "a");
+  EXPECT_EQ(d.token(2), " ");
+  EXPECT_EQ(d.token(3), "<UKN>");
+  EXPECT_EQ(d.unknown_index(), 3u);
+}
+
+TEST(Dictionary, NestedDictionaryObjectAsInMmocrConfigs) {
+  const Dictionary d({{"type", "CTCPostProcessor"},
+                      {"dictionary", {{"type", "Dictionary"}, {"dict_list", {"a", "b"}}, {"with_padding", true}}}},
+                     kContext);
+  EXPECT_EQ(d.size(), 3u);
+  EXPECT_EQ(d.padding_index(), 2u);
+}
+
+TEST(Dictionary, FileLinesFollowMmocr) {
+  ScratchDir dir;
+  // BOM, CRLF endings, an empty line (skipped), a single space (kept), a multi-character line
+  // (one token, as mmdeploy reads it), a two-byte and a four-byte character, no final newline.
+  dir.write("dict.txt", "\xEF\xBB\xBF" "a\r\nb\r\n\r\n \r\n<sep>\n\xC3\xA9\n\xF0\x9F\x98\x80\n\nz");
+  const Dictionary d({{"dict_file", "dict.txt"}, {"with_padding", true}}, {"test", dir.path()});
+  ASSERT_EQ(d.size(), 8u);
+  EXPECT_EQ(d.token(0), "a");
+  EXPECT_EQ(d.token(1), "b");
+  EXPECT_EQ(d.token(2), " ");
+  EXPECT_EQ(d.token(3), "<sep>");
+  EXPECT_EQ(d.token(4), "\xC3\xA9");
+  EXPECT_EQ(d.token(5), "\xF0\x9F\x98\x80");
+  EXPECT_EQ(d.token(6), "z");
+  EXPECT_EQ(d.token(7), "<PAD>");
+}
+
+TEST(Dictionary, DictFileWinsOverDictList) {
+  ScratchDir dir;
+  dir.write("dict.txt", "x\ny\n");
+  const Dictionary d({{"dict_file", "dict.txt"}, {"dict_list", {"a", "b", "c"}}}, {"test", dir.path()});
+  EXPECT_EQ(d.size(), 2u);
+  EXPECT_EQ(d.token(0), "x");
+}
+
+TEST(Dictionary, MissingDictFileIsNotFoundNamingThePath) {
+  ScratchDir dir;
+  const Error e = error_of([&] { Dictionary({{"dict_file", "nowhere.txt"}}, {"test", dir.path()}); });
+  EXPECT_EQ(e.kind(), ErrorKind::not_found);
+  EXPECT_TRUE(contains(e.what(), (dir.path() / "nowhere.txt").string())) << e.what();
+  // The same through the codec factory.
+  const Error via_codec = error_of([&] {
+    make_recognition_codec("CTCConvertor", {{"dict_file", "nowhere.txt"}, {"with_padding", true}},
+                           {"test", dir.path()});
+  });
+  EXPECT_EQ(via_codec.kind(), ErrorKind::not_found);
+}
+
+TEST(Dictionary, EmptyOrMalformedDictionariesAreBadInput) {
+  ScratchDir dir;
+  dir.write("empty.txt", "");
+  dir.write("blank_lines.txt", "\n\r\n\n");
+  dir.write("latin1.txt", "a\n\xE9\n");
+  const CodecContext here{"test", dir.path()};
+  EXPECT_EQ(error_of([&] { Dictionary({{"dict_list", Json::array()}}, here); }).kind(), ErrorKind::bad_input);
+  EXPECT_EQ(error_of([&] { Dictionary({{"dict_file", "empty.txt"}}, here); }).kind(), ErrorKind::bad_input);
+  // Special tokens alone do not make a dictionary.
+  EXPECT_EQ(error_of([&] { Dictionary({{"dict_file", "blank_lines.txt"}, {"with_padding", true}}, here); }).kind(),
+            ErrorKind::bad_input);
+  const Error latin1 = error_of([&] { Dictionary({{"dict_file", "latin1.txt"}}, here); });
+  EXPECT_EQ(latin1.kind(), ErrorKind::bad_input);
+  EXPECT_TRUE(contains(latin1.what(), "line 2")) << latin1.what();
+  EXPECT_EQ(error_of([&] { Dictionary(Json::object(), here); }).kind(), ErrorKind::bad_input);
+  EXPECT_EQ(error_of([&] { Dictionary({{"dict_list", {"a", 1}}}, here); }).kind(), ErrorKind::bad_input);
+  EXPECT_EQ(error_of([&] { Dictionary({{"dict_list", {"a"}}, {"with_padding", 1}}, here); }).kind(),
+            ErrorKind::bad_input);
+  EXPECT_EQ(error_of([&] { Dictionary({{"dict_file", "."}}, here); }).kind(), ErrorKind::bad_input);  // a directory
+}
+
+// ---------------------------------------------------------------------------------------------
+// Angle classifier
+
+Tensor probabilities(const std::vector<std::vector<float>>& batch) {
+  Tensor t{"output", {static_cast<int64_t>(batch.size()), static_cast<int64_t>(batch.front().size())}, {}};
+  for (const auto& row : batch) t.data.insert(t.data.end(), row.begin(), row.end());
+  return t;
 }
 
 TEST(Angle, FlipsOnlyWhenSure) {
-  auto codec = make_classification_codec("AngleClassifier", {{"labels", {0, 180}}, {"threshold", 0.9}}, {"test", {}});
-  Tensor probs;
-  probs.shape = {2, 2};
-  probs.data = {0.05f, 0.95f, 0.3f, 0.7f};
-  const auto sure = codec->decode({probs}, 0);
+  auto codec = make_classification_codec("AngleClassifier", {{"labels", {0, 180}}, {"threshold", 0.9}}, kContext);
+  const Tensor t = probabilities({{0.05f, 0.95f}, {0.3f, 0.7f}, {0.97f, 0.03f}});
+  const AngleResult sure = codec->decode({t}, 0);
   EXPECT_EQ(sure.angle, 180);
   EXPECT_FLOAT_EQ(sure.score, 0.95f);
-  EXPECT_EQ(codec->decode({probs}, 1).angle, 0);
+  const AngleResult unsure = codec->decode({t}, 1);
+  EXPECT_EQ(unsure.angle, 0);  // 180 was likelier, but below the threshold
+  EXPECT_FLOAT_EQ(unsure.score, 0.7f);
+  const AngleResult upright = codec->decode({t}, 2);
+  EXPECT_EQ(upright.angle, 0);
+  EXPECT_FLOAT_EQ(upright.score, 0.97f);
+}
+
+TEST(Angle, DefaultsAreLabels0And180AndThreshold09) {
+  auto codec = make_classification_codec("AngleClassifier", Json::object(), kContext);
+  const Tensor t = probabilities({{0.05f, 0.95f}, {0.12f, 0.88f}});
+  EXPECT_EQ(codec->decode({t}, 0).angle, 180);
+  EXPECT_EQ(codec->decode({t}, 1).angle, 0);
+}
+
+TEST(Angle, OtherLabelSets) {
+  auto codec = make_classification_codec("AngleClassifier", {{"labels", {0, 90, 180, 270}}, {"threshold", 0.5}},
+                                         kContext);
+  const Tensor t = probabilities({{0.1f, 0.6f, 0.2f, 0.1f}, {0.3f, 0.2f, 0.1f, 0.4f}});
+  EXPECT_EQ(codec->decode({t}, 0).angle, 90);
+  EXPECT_EQ(codec->decode({t}, 1).angle, 0);
+}
+
+TEST(Angle, ErrorsAreReportedNotCrashes) {
+  auto codec = make_classification_codec("AngleClassifier", Json::object(), kContext);
+  const Error mismatch = error_of([&] { codec->decode({probabilities({{0.2f, 0.3f, 0.5f}})}, 0); });
+  EXPECT_EQ(mismatch.kind(), ErrorKind::bad_input);
+  EXPECT_TRUE(contains(mismatch.what(), "network has 3 classes")) << mismatch.what();
+  EXPECT_THROW(codec->decode({probabilities({{0.2f, 0.8f}})}, 1), Error);                   // index >= N
+  EXPECT_THROW(codec->decode({Tensor{"output", {1, 2}, {0.5f}}}, 0), Error);                // short data
+  EXPECT_THROW(codec->decode({Tensor{"output", {1, 1, 2}, {0.5f, 0.5f}}}, 0), Error);      // rank 3
+  EXPECT_THROW(codec->decode({}, 0), Error);
+  EXPECT_EQ(error_of([] { make_classification_codec("AngleClassifier", {{"labels", Json::array()}}, kContext); })
+                .kind(),
+            ErrorKind::bad_input);
+  EXPECT_EQ(error_of([] { make_classification_codec("AngleClassifier", {{"threshold", "high"}}, kContext); }).kind(),
+            ErrorKind::bad_input);
 }
 
 }  // namespace
