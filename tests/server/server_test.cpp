@@ -280,6 +280,17 @@ TEST_F(ServerTest, MetricsUseTorchServeNamesAndFilter) {
                            "Requests2XX"}) {
     EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
   }
+  // `ocrserve bench --url` drives the same server and reports what it measured.
+  const auto bench = test::run_process({OCRSERVE_BINARY, "bench", "--url",
+                                        "http://127.0.0.1:" + std::to_string(server.inference) + "/predictions/rec",
+                                        "--concurrency", "4", "--requests", "12", (kData / "demo/demo_text_recog.jpg").string(),
+                                        "--json", (dir_ / "bench.json").string()});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  const auto record = json::parse(test::slurp_text(dir_ / "bench.json"));
+  EXPECT_EQ(record["requests"], 12);
+  EXPECT_EQ(record["errors"], 0);
+  EXPECT_GT(record["throughput"].get<double>(), 0);
+  EXPECT_LE(record["p50_ms"].get<double>(), record["p99_ms"].get<double>());
   const auto filtered = http(server.metrics, "GET", "/metrics?name[]=ts_queue_latency_microseconds");
   EXPECT_NE(filtered.body.find("ts_queue_latency_microseconds"), std::string::npos);
   EXPECT_EQ(filtered.body.find("ts_inference_requests_total"), std::string::npos);
