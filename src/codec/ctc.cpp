@@ -26,6 +26,7 @@
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
 #include "codec/score_matrix.hpp"
+#include "codec/sequence_decoding.hpp"
 #include "ocrserve/error.hpp"
 
 namespace ocrserve {
@@ -37,33 +38,17 @@ class CtcCodec final : public RecognitionCodec {
       : dictionary_(params, context),
         where_(context.where),
         apply_softmax_(optional_field<bool>(params, "apply_softmax", false, context.where)),
-        ignored_(dictionary_.size(), 0) {
+        ignored_(ignored_classes(dictionary_, params, context.where)) {
     if (!dictionary_.blank_index()) {
       throw Error(ErrorKind::bad_input,
                   where_ + ": CTC needs a blank class: set \"with_padding\" (MMOCR) or \"blank_first\" (PaddleOCR)");
     }
     blank_ = *dictionary_.blank_index();
     ignored_[blank_] = 1;
-
-    const auto ignore_chars =
-        optional_field<std::vector<std::string>>(params, "ignore_chars", {"padding"}, context.where);
-    for (const std::string& name : ignore_chars) {
-      std::optional<size_t> index;
-      if (name == "padding") {
-        index = dictionary_.padding_index();
-      } else if (name == "end") {
-        index = dictionary_.end_index();
-      } else if (name == "unknown") {
-        index = dictionary_.unknown_index();
-      } else {
-        index = dictionary_.index_of(name);
-      }
-      if (index) ignored_[*index] = 1;
-    }
   }
 
   RecognizedText decode(const std::vector<Tensor>& outputs, size_t index) const override {
-    if (!outputs.empty()) check_tensor(outputs.front());
+    check_score_tensor(outputs, where_);
     const ScoreMatrix scores = ScoreMatrix::of(outputs, index, where_);
     const auto classes = static_cast<size_t>(scores.classes);
     if (classes != dictionary_.size()) {
@@ -92,36 +77,11 @@ class CtcCodec final : public RecognitionCodec {
       }
       previous = best;
     }
-    if (!result.char_scores.empty()) {
-      double sum = 0;
-      for (float s : result.char_scores) sum += s;
-      result.score = static_cast<float>(sum / static_cast<double>(result.char_scores.size()));
-    }
+    result.score = mean_score(result.char_scores);
     return result;
   }
 
  private:
-  // The softmax probability of the largest logit: 1 / sum(exp(x - max)). Computed only for the
-  // steps that start a character, with no buffer.
-  static float softmax_at_max(const float* row, size_t classes, float max) {
-    double sum = 0;
-    for (size_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(row[c]) - max);
-    return static_cast<float>(1.0 / sum);
-  }
-
-  // A backend tensor whose data does not cover its shape would make us read out of bounds.
-  void check_tensor(const Tensor& t) const {
-    if (t.shape.size() != 3) return;  // ScoreMatrix reports the rank
-    for (int64_t d : t.shape) {
-      if (d < 0) throw Error(ErrorKind::internal, where_ + ": negative dimension in the network output");
-    }
-    if (static_cast<int64_t>(t.data.size()) != Tensor::element_count(t.shape)) {
-      throw Error(ErrorKind::internal, where_ + ": the network output holds " + std::to_string(t.data.size()) +
-                                           " values, its shape needs " +
-                                           std::to_string(Tensor::element_count(t.shape)));
-    }
-  }
-
   Dictionary dictionary_;
   std::string where_;
   bool apply_softmax_;
