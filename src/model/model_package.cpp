@@ -28,6 +28,24 @@ std::string task_where(const std::string& file, const Json& tasks, const Json* t
   return file;
 }
 
+// mmdeploy 1.x exports a detector's whole MMOCR head config as the params, the head's own
+// postprocessor nested inside ({"postprocessor": {"type": "PSEPostprocessor", …}}), and its
+// SDK then ignores that config and applies its own defaults. We run what the model was
+// configured with instead — the nested postprocessor, as MMOCR would — so that results match
+// PyTorch's; a package without one keeps the component and its SDK defaults.
+void adopt_mmocr_postprocessor(ModelPackage& package) {
+  const auto found = package.codec_params.find("postprocessor");
+  if (found == package.codec_params.end() || !found->is_object() || !found->contains("type")) return;
+  Json postprocessor = *found;
+  if (!postprocessor["type"].is_string()) {
+    throw Error(ErrorKind::bad_input, package.codec_where + ": field \"params.postprocessor.type\" must be a string");
+  }
+  package.codec = postprocessor["type"].get<std::string>();
+  postprocessor.erase("type");
+  package.codec_where += ".params.postprocessor";
+  package.codec_params = std::move(postprocessor);
+}
+
 }  // namespace
 
 ModelPackage ModelPackage::load(const std::filesystem::path& dir) {
@@ -86,6 +104,11 @@ ModelPackage ModelPackage::load(const std::filesystem::path& dir) {
   package.codec_params = optional_field<Json>(*postprocess, "params", Json::object(), package.codec_where);
   if (!package.codec_params.is_object()) {
     throw Error(ErrorKind::bad_input, package.codec_where + ": field \"params\" must be an object");
+  }
+  adopt_mmocr_postprocessor(package);
+  // mmdeploy writes a recogniser's ignore_chars beside params, not in it.
+  if (postprocess->contains("ignore_chars") && !package.codec_params.contains("ignore_chars")) {
+    package.codec_params["ignore_chars"] = (*postprocess)["ignore_chars"];
   }
   return package;
 }

@@ -22,22 +22,27 @@ Model::Model(const std::filesystem::path& package_dir, const BackendOptions& opt
   }
 }
 
+Tensor Model::preprocess(const std::vector<cv::Mat>& images, std::vector<Sample>& samples) const {
+  samples.clear();
+  samples.reserve(images.size());
+  for (const auto& image : images) {
+    if (image.empty()) throw Error(ErrorKind::bad_input, "empty image");
+    samples.push_back(transforms_.run(image));
+  }
+  Tensor input = stack_samples(samples);
+  input.name = package_.input_name;
+  return input;
+}
+
 std::vector<Tensor> Model::infer(const std::vector<cv::Mat>& images, std::vector<Sample>& samples,
                                  StageTimes* times) {
   Tensor input;
   {
     StageTimer timer(times ? &times->preprocess : nullptr);
-    samples.clear();
-    samples.reserve(images.size());
-    for (const auto& image : images) {
-      if (image.empty()) throw Error(ErrorKind::bad_input, "empty image");
-      samples.push_back(transforms_.run(image));
-    }
-    input = stack_samples(samples);
-    input.name = package_.input_name;
+    input = preprocess(images, samples);
   }
   StageTimer timer(times ? &times->inference : nullptr);
-  return backend_->run({input});
+  return run(input);
 }
 
 }  // namespace ocrserve

@@ -24,6 +24,9 @@ class Model {
   // Preprocesses each image, stacks them into one batch and runs the network.
   std::vector<Tensor> infer(const std::vector<cv::Mat>& images, std::vector<Sample>& samples,
                             StageTimes* times);
+  // The two halves of infer(), for tools that look at the network's input (parity checks).
+  Tensor preprocess(const std::vector<cv::Mat>& images, std::vector<Sample>& samples) const;
+  std::vector<Tensor> run(const Tensor& input) { return backend_->run({input}); }
 
  private:
   ModelPackage package_;

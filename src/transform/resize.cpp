@@ -1,5 +1,6 @@
-// Resizing transforms: MMCV's Resize (fit into a scale, optionally keeping the aspect ratio)
-// and MMOCR's RescaleToHeight (text-line height for recognisers).
+// Resizing transforms: MMCV's Resize (fit into a scale, optionally keeping the aspect ratio),
+// MMOCR's RescaleToHeight (text-line height for recognisers) and ShortScaleAspectJitter (the
+// short side to a length, PANet's test-time resize).
 #include <algorithm>
 #include <cmath>
 
@@ -21,14 +22,22 @@ void resize_to(Sample& sample, cv::Size target) {
   sample.resized_size = target;
 }
 
-// Params: scale [w, h] (or one number), keep_ratio (default true). With keep_ratio the image
-// is scaled by min(long/max(h,w), short/min(h,w)) as mmcv.imrescale does.
+// Params: scale [w, h] (MMCV's order) or size [h, w] (mmdeploy SDK's; its exporter writes
+// MMOCR's scale under this name), one number for both; keep_ratio (default true). With
+// keep_ratio the image is scaled by min(long/max(h,w), short/min(h,w)) as mmcv.imrescale
+// does, which does not depend on the order.
 // allow_upscale (ours, default true): false only ever shrinks — PaddleOCR's "limit_type: max".
 class Resize final : public Transform {
  public:
   Resize(const Json& params, const std::string& where) {
-    if (!params.contains("scale")) throw Error(ErrorKind::bad_input, where + ": missing field \"scale\"");
-    scale_ = size_param(params, "scale", where);
+    if (params.contains("scale")) {
+      scale_ = size_param(params, "scale", where);
+    } else if (params.contains("size")) {
+      const cv::Size size = size_param(params, "size", where);
+      scale_ = {size.height, size.width};
+    } else {
+      throw Error(ErrorKind::bad_input, where + ": missing field \"scale\" (or \"size\")");
+    }
     keep_ratio_ = optional_field<bool>(params, "keep_ratio", true, where);
     allow_upscale_ = optional_field<bool>(params, "allow_upscale", true, where);
   }
@@ -80,6 +89,41 @@ class RescaleToHeight final : public Transform {
   int width_divisor_ = 1;
 };
 
+// Params: short_size (default 736), scale_divisor (default 1), ratio_range and
+// aspect_ratio_range. The jitter is a training augmentation; at test time both ranges are
+// [1, 1] and anything else is refused (as mmdeploy's SDK does) rather than randomised.
+class ShortScaleAspectJitter final : public Transform {
+ public:
+  ShortScaleAspectJitter(const Json& params, const std::string& where) {
+    short_size_ = optional_field<int>(params, "short_size", 736, where);
+    scale_divisor_ = optional_field<int>(params, "scale_divisor", 1, where);
+    if (short_size_ <= 0 || scale_divisor_ <= 0) {
+      throw Error(ErrorKind::bad_input, where + ": short_size and scale_divisor must be positive");
+    }
+    for (const char* range : {"ratio_range", "aspect_ratio_range"}) {
+      const auto values = optional_field<std::vector<double>>(params, range, {1.0, 1.0}, where);
+      if (values.size() != 2 || values[0] != 1.0 || values[1] != 1.0) {
+        throw Error(ErrorKind::bad_input, where + ": " + range +
+                                              " must be [1.0, 1.0]: random jitter is a training "
+                                              "augmentation and has no place in inference");
+      }
+    }
+  }
+  void apply(Sample& sample) const override {
+    const cv::Size size = sample.image.size();
+    const double scale = static_cast<double>(short_size_) / std::min(size.width, size.height);
+    const auto fit = [&](int length) {
+      const double rounded = std::round(scale * length);
+      return static_cast<int>(std::ceil(rounded / scale_divisor_)) * scale_divisor_;
+    };
+    resize_to(sample, {fit(size.width), fit(size.height)});
+  }
+
+ private:
+  int short_size_ = 736;
+  int scale_divisor_ = 1;
+};
+
 template <typename T>
 TransformFactory factory() {
   return [](const Json& params, const std::string& where) { return std::make_unique<T>(params, where); };
@@ -87,6 +131,7 @@ TransformFactory factory() {
 
 const TransformRegistration resize("Resize", factory<Resize>());
 const TransformRegistration rescale_to_height("RescaleToHeight", factory<RescaleToHeight>());
+const TransformRegistration short_scale_aspect_jitter("ShortScaleAspectJitter", factory<ShortScaleAspectJitter>());
 
 }  // namespace
 }  // namespace ocrserve

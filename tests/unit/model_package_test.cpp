@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "codec/codec.hpp"
 #include "model/model_package.hpp"
 #include "model/package_writer.hpp"
 #include "ocrserve/error.hpp"
@@ -71,6 +72,100 @@ TEST_F(Package, MmdeployWrittenPipelineLoads) {
     {"type": "Task", "module": "mmocr", "name": "postprocess", "component": "AngleClassifier", "params": {},
      "output": ["post_output"], "input": ["prep_output", "infer_output"]}]}})"));
   EXPECT_NO_THROW(Model(dir_, {}));
+}
+
+// pipeline.json as mmdeploy 1.x writes it for MMOCR's PANet: the test pipeline's transforms
+// (ShortScaleAspectJitter, color_ignore_orientation), the data preprocessor's Normalize and
+// Pad, and the whole det_head config as params with MMOCR's postprocessor nested in it.
+TEST_F(Package, MmdeployDetectorPipelineRunsTheNestedPostprocessor) {
+  write_json("pipeline.json", Json::parse(R"({"pipeline": {"input": ["img"], "output": ["post_output"], "tasks": [
+    {"type": "Task", "module": "Transform", "name": "Preprocess", "input": ["img"], "output": ["prep_output"],
+     "transforms": [
+       {"type": "LoadImageFromFile", "color_type": "color_ignore_orientation"},
+       {"type": "ShortScaleAspectJitter", "short_size": 736, "scale_divisor": 1, "ratio_range": [1.0, 1.0],
+        "aspect_ratio_range": [1.0, 1.0]},
+       {"type": "Normalize", "to_rgb": true, "mean": [123.675, 116.28, 103.53], "std": [58.395, 57.12, 57.375]},
+       {"type": "Pad", "size_divisor": 32},
+       {"type": "DefaultFormatBundle"},
+       {"type": "Collect", "keys": ["img"], "meta_keys": ["filename", "ori_shape", "img_shape", "scale_factor"]}]},
+    {"name": "panet", "type": "Task", "module": "Net", "is_batched": false, "input": ["prep_output"],
+     "output": ["infer_output"], "input_map": {"img": "x"}, "output_map": {}},
+    {"type": "Task", "module": "mmocr", "name": "postprocess", "component": "PANHead",
+     "params": {"postprocessor": {"type": "PANPostprocessor", "text_repr_type": "quad", "min_text_area": 9}},
+     "output": ["post_output"], "input": ["prep_output", "infer_output"]}]}})"));
+  const ModelPackage package = ModelPackage::load(dir_);
+  EXPECT_EQ(package.codec, "PANPostprocessor");
+  EXPECT_EQ(package.codec_params, Json::parse(R"({"text_repr_type": "quad", "min_text_area": 9})"));
+  EXPECT_NE(package.codec_where.find("params.postprocessor"), std::string::npos);
+  EXPECT_NO_THROW(make_detection_codec(package.codec, package.codec_params, {package.codec_where, dir_}));
+
+  // 460x276: the short side goes to 736 (x 2.6667), the long to round(1226.67) = 1227, then
+  // padding to a multiple of 32 gives a 736x1248 input.
+  const TransformChain chain(package.transforms, package.transforms_where);
+  const Sample sample = chain.run(cv::Mat(276, 460, CV_8UC3, cv::Scalar(10, 20, 30)));
+  EXPECT_EQ(sample.resized_size, cv::Size(1227, 736));
+  EXPECT_EQ(sample.image.size(), cv::Size(1248, 736));
+  EXPECT_NEAR(sample.scale_x, 1227.0 / 460, 1e-9);
+  EXPECT_NEAR(sample.scale_y, 736.0 / 276, 1e-9);
+}
+
+// Without a nested postprocessor (a package made for the SDK's own heads) the component runs
+// with the SDK's defaults.
+TEST_F(Package, SdkHeadWithoutNestedPostprocessorKeepsTheComponent) {
+  Json pipeline = read("pipeline.json");
+  Json& postprocess = pipeline["pipeline"]["tasks"][2];
+  postprocess["component"] = "PSEHead";
+  postprocess["params"] = Json::parse(R"({"min_kernel_confidence": 0.6})");
+  write_json("pipeline.json", pipeline);
+  const ModelPackage package = ModelPackage::load(dir_);
+  EXPECT_EQ(package.codec, "PSEHead");
+  EXPECT_EQ(package.codec_params, Json::parse(R"({"min_kernel_confidence": 0.6})"));
+}
+
+// A recogniser as mmdeploy writes CRNN: grayscale loading, the Dictionary as params with the
+// dict file among the customs, ignore_chars beside params (not inside).
+TEST_F(Package, MmdeployRecognizerPipelineLoads) {
+  write("dict_file.txt", "0\n1\n2\na\nb\nc\n");
+  write_json("pipeline.json", Json::parse(R"({"pipeline": {"input": ["img"], "output": ["post_output"], "tasks": [
+    {"type": "Task", "module": "Transform", "name": "Preprocess", "input": ["img"], "output": ["prep_output"],
+     "transforms": [
+       {"type": "LoadImageFromFile", "color_type": "grayscale"},
+       {"type": "RescaleToHeight", "height": 32, "min_width": 32, "max_width": null, "width_divisor": 16},
+       {"type": "Normalize", "to_rgb": false, "mean": [127], "std": [127]},
+       {"type": "DefaultFormatBundle"},
+       {"type": "Collect", "keys": ["img"], "meta_keys": ["filename", "ori_shape", "img_shape", "valid_ratio"]}]},
+    {"name": "crnn", "type": "Task", "module": "Net", "is_batched": true, "input": ["prep_output"],
+     "output": ["infer_output"], "input_map": {"img": "x"}, "output_map": {}},
+    {"type": "Task", "module": "mmocr", "name": "postprocess", "component": "CTCConvertor",
+     "params": {"type": "Dictionary", "dict_file": "dict_file.txt", "with_start": false, "with_end": false,
+                "same_start_end": false, "with_padding": true, "with_unknown": true},
+     "ignore_chars": ["padding", "c"],
+     "output": ["post_output"], "input": ["prep_output", "infer_output"]}]}})"));
+  const ModelPackage package = ModelPackage::load(dir_);
+  EXPECT_EQ(package.codec, "CTCConvertor");
+  EXPECT_EQ(package.codec_params.at("ignore_chars"), Json::parse(R"(["padding", "c"])"));
+  const auto codec = make_recognition_codec(package.codec, package.codec_params, {package.codec_where, dir_});
+
+  // Classes: 0 1 2 a b c <PAD>=6 <UKN>=7. Steps argmax a, a, <PAD>, c, b: "c" is ignored.
+  Tensor scores{"output", {1, 5, 8}, std::vector<float>(40, 0.0f)};
+  for (const auto& [step, cls] : std::vector<std::pair<int, int>>{{0, 3}, {1, 3}, {2, 6}, {3, 5}, {4, 4}}) {
+    scores.data[step * 8 + cls] = 0.9f;
+  }
+  EXPECT_EQ(codec->decode({scores}, 0).text, "ab");
+
+  // 50x20 colour in, one channel 32 high out: width ceil(32 / 20 * 50) = 80, a multiple of 16.
+  const TransformChain chain(package.transforms, package.transforms_where);
+  const Sample sample = chain.run(cv::Mat(20, 50, CV_8UC3, cv::Scalar(127, 127, 127)));
+  EXPECT_EQ(sample.image.channels(), 1);
+  EXPECT_EQ(sample.image.size(), cv::Size(80, 32));
+}
+
+// mmdeploy's own Resize spelling for detectors: size [h, w].
+TEST_F(Package, ResizeAcceptsTheSdkSizeOrder) {
+  const TransformChain chain(Json::parse(R"([{"type": "Resize", "size": [40, 100], "keep_ratio": false}])"), "test");
+  EXPECT_EQ(chain.run(cv::Mat(10, 10, CV_8UC3)).image.size(), cv::Size(100, 40));
+  EXPECT_THROW(TransformChain(Json::parse(R"([{"type": "ShortScaleAspectJitter", "ratio_range": [0.7, 1.3]}])"), "test"),
+               Error);
 }
 
 TEST_F(Package, MissingFilesAreNotFoundNamingTheFile) {
