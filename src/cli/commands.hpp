@@ -14,6 +14,7 @@ void add_server_commands(CLI::App& app);  // start, stop
 void add_compare_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 
 // Where the default packages (ppocr-det, ppocr-rec, ppocr-cls) live: $OCRSERVE_MODELS, else
 // the models/ folder beside the build directory of this executable, else ./models.

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   ocrserve::add_compare_command(app);
   ocrserve::add_eval_command(app);
   ocrserve::add_bench_command(app);
+  ocrserve::add_convert_command(app);
   spdlog::set_level(spdlog::level::warn);
   try {
     app.parse(argc, argv);

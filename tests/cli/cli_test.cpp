@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -290,6 +291,91 @@ TEST_F(Cli, BenchReportsStagesAndThroughput) {
                                    (kData / "rec_toy").string()});
   EXPECT_EQ(nobody.exit_code, 4);
   EXPECT_NE(nobody.err.find("every request failed"), std::string::npos) << nobody.err;
+}
+
+// `ocrserve convert` end to end on the small CRNN: the package it writes runs, --show draws
+// both pictures, a TorchScript package is written but not run.
+TEST_F(Cli, ConvertWritesARunnablePackage) {
+  const std::string image = (kData / "demo" / "demo_text_recog.jpg").string();
+  const fs::path work = dir_ / "crnn";
+  const auto r = run_process({kBinary, "convert", "text-recognition_onnxruntime_dynamic", "crnn_mini-vgg_5e_mj",
+                              "random:3", image, "--work-dir", work.string(), "--dump-info", "--show"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["input_shape"], nlohmann::json::parse("[1, 1, 32, 48]"));
+  EXPECT_EQ(summary["output_shape"][2], 37);
+  for (const char* file : {"end2end.onnx", "deploy.json", "pipeline.json", "detail.json", "dict_file.txt",
+                           "output_pytorch.jpg", "output_onnxruntime.jpg"}) {
+    EXPECT_TRUE(fs::exists(work / file)) << file;
+  }
+  const auto pipeline = nlohmann::json::parse(test::slurp_text(work / "pipeline.json"));
+  EXPECT_EQ(pipeline["pipeline"]["tasks"][2]["component"], "CTCConvertor");
+  const auto run = infer({"--model", work.string(), image});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(nlohmann::json::parse(run.out).contains("text")) << run.out;
+
+  const fs::path traced = dir_ / "crnn-ts";
+  const auto ts = run_process({kBinary, "convert", "text-recognition_torchscript", "crnn_mini-vgg_5e_mj", "random:3",
+                               image, "--work-dir", traced.string(), "--dump-info"});
+  ASSERT_EQ(ts.exit_code, 0) << ts.err;
+  EXPECT_TRUE(fs::exists(traced / "end2end.pt"));
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(traced / "deploy.json"))["models"][0]["backend"], "torchscript");
+  const auto refused = infer({"--model", traced.string(), image});
+  EXPECT_EQ(refused.exit_code, 5) << refused.err;
+  EXPECT_NE(refused.err.find("torchscript"), std::string::npos) << refused.err;
+}
+
+TEST_F(Cli, ConvertRefusesWhatItCannotDo) {
+  const std::string image = (kData / "demo" / "demo_text_recog.jpg").string();
+  const auto convert = [&](const std::string& deploy, const std::string& model, const std::string& checkpoint,
+                           const std::string& img) {
+    return run_process({kBinary, "convert", deploy, model, checkpoint, img, "--work-dir", (dir_ / "out").string()});
+  };
+  EXPECT_EQ(run_process({kBinary, "convert"}).exit_code, 2);
+
+  const auto list = run_process({kBinary, "convert", "--list"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  for (const char* name : {"dbnet_resnet18_fpnc_1200e_icdar2015", "dbnet_resnet50_1200e_icdar2015",
+                           "psenet_resnet50_fpnf_600e_icdar2015", "panet_resnet18_fpem-ffm_600e_icdar2015",
+                           "crnn_mini-vgg_5e_mj", "sar_resnet31_parallel-decoder_5e_st-sub_mj-sub_sa_real",
+                           "satrn_shallow_5e_st_mj", "satrn_shallow-small_5e_st_mj"}) {
+    EXPECT_NE(list.out.find(name), std::string::npos) << name;
+  }
+
+  const std::string rec = "text-recognition_onnxruntime_dynamic", crnn = "crnn_mini-vgg_5e_mj";
+  const std::vector<std::tuple<std::vector<std::string>, int, std::string>> cases = {
+      {{rec, "crnn_resnet_mj", "random", image}, 3, "unknown model config"},
+      {{"text-recognition_tensorrt_dynamic", crnn, "random", image}, 3, "backend \"tensorrt\" is not supported"},
+      {{"text-recognition_onnxruntime-fp16_dynamic", crnn, "random", image}, 3, "precision \"fp16\""},
+      {{"text-detection_onnxruntime_dynamic", crnn, "random", image}, 3, "is a text-recognition model"},
+      {{rec, crnn, (dir_ / "missing.pth").string(), image}, 3, "checkpoint not found"},
+      {{rec, crnn, write("junk.pth", "not a checkpoint").string(), image}, 3, "not a PyTorch checkpoint"},
+      {{rec, crnn, "random", (dir_ / "missing.jpg").string()}, 3, "cannot read the image"},
+  };
+  for (const auto& [args, code, message] : cases) {
+    const auto r = convert(args[0], args[1], args[2], args[3]);
+    EXPECT_EQ(r.exit_code, code) << args[0] << " " << args[1] << ": " << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
+  }
+
+  // A checkpoint of another network: the keys that do not match are listed.
+  const fs::path other = dir_ / "other.pth";
+  const auto saved = run_process({"/usr/bin/python3", "-c",
+                                  "import torch, sys; torch.save({'state_dict': {'backbone.conv0.weight': "
+                                  "torch.zeros(1), 'head.fc.bias': torch.zeros(2)}}, sys.argv[1])",
+                                  other.string()});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  const auto mismatch = convert(rec, crnn, other.string(), image);
+  EXPECT_EQ(mismatch.exit_code, 3);
+  for (const char* part : {"does not match", "missing keys", "unexpected keys (2): backbone.conv0.weight, head.fc.bias"}) {
+    EXPECT_NE(mismatch.err.find(part), std::string::npos) << part << "\n" << mismatch.err;
+  }
+
+  const auto no_torch = run_process({"/usr/bin/env", "OCRSERVE_PYTHON=/nonexistent/python3", kBinary, "convert", rec,
+                                     crnn, "random", image});
+  EXPECT_EQ(no_torch.exit_code, 4);
+  EXPECT_NE(no_torch.err.find("python3-torch"), std::string::npos) << no_torch.err;
 }
 
 }  // namespace

@@ -1,0 +1,147 @@
+// `ocrserve convert`: mmdeploy's tools/deploy.py for MMOCR models. The conversion itself is
+// Python (tools/convert, PyTorch's exporter); this command finds an interpreter that has
+// PyTorch, runs the tool, and with --show also runs the converted package in our runtime.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/pipelines.hpp"
+#include "cli/visualize.hpp"
+#include "core/image.hpp"
+#include "ocrserve/error.hpp"
+
+#ifndef OCRSERVE_CONVERT_DIR
+#define OCRSERVE_CONVERT_DIR "tools/convert"
+#endif
+
+namespace ocrserve {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ConvertOptions {
+  std::string deploy_cfg, model_cfg, checkpoint, image;
+  std::string work_dir = ".";
+  std::string device = "cpu";
+  bool dump_info = false, show = false, list = false;
+};
+
+// $OCRSERVE_PYTHON, else Debian's interpreter (where apt puts python3-torch), else python3.
+std::string python_interpreter() {
+  if (const char* chosen = std::getenv("OCRSERVE_PYTHON"); chosen && *chosen) return chosen;
+  if (fs::exists("/usr/bin/python3")) return "/usr/bin/python3";
+  return "python3";
+}
+
+fs::path tool_dir() {
+  if (const char* chosen = std::getenv("OCRSERVE_CONVERT_DIR"); chosen && *chosen) return chosen;
+  return OCRSERVE_CONVERT_DIR;
+}
+
+// Runs argv with the tool on PYTHONPATH; the exit status, or -1 when it could not start.
+int run_tool(const std::vector<std::string>& args, bool quiet) {
+  const pid_t child = fork();
+  if (child < 0) throw Error(ErrorKind::internal, "cannot fork");
+  if (child == 0) {
+    const char* old_path = std::getenv("PYTHONPATH");
+    const std::string path = tool_dir().string() + (old_path && *old_path ? std::string(":") + old_path : "");
+    setenv("PYTHONPATH", path.c_str(), 1);
+    if (quiet) {
+      if (FILE* null = std::freopen("/dev/null", "w", stderr)) (void)null;
+      if (FILE* null = std::freopen("/dev/null", "w", stdout)) (void)null;
+    }
+    std::vector<char*> argv;
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+  }
+  if (!WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status) == 127 ? -1 : WEXITSTATUS(status);
+}
+
+void require_torch(const std::string& python) {
+  if (run_tool({python, "-c", "import torch, onnx, cv2, ocrserve_convert"}, true) == 0) return;
+  throw Error(ErrorKind::not_found,
+              "ocrserve convert needs Python 3 with PyTorch, ONNX and OpenCV (Debian: apt-get install python3-torch "
+              "python3-onnx python3-opencv; scripts/install_deps.sh installs them) and the converter in " +
+                  tool_dir().string() + "; tried " + python +
+                  " (set OCRSERVE_PYTHON to another interpreter, OCRSERVE_CONVERT_DIR to the converter)");
+}
+
+// The converted package run by our runtime, drawn as mmdeploy's output_{backend}.jpg.
+void show_runtime_result(const ConvertOptions& options) {
+  const fs::path package = options.work_dir;
+  if (!fs::exists(package / "pipeline.json") || !fs::exists(package / "end2end.onnx")) {
+    std::cerr << "ocrserve convert: --show: no ONNX package in " << package.string()
+              << " (add --dump-info) — only output_pytorch.jpg was written\n";
+    return;
+  }
+  Pipelines pipelines = Pipelines::load({package.string(), "", "", true}, {}, 1);
+  const cv::Mat image = read_image(options.image);
+  cv::Mat picture;
+  if (pipelines.detector) picture = draw_detections(image, pipelines.detector->detect({image}).front());
+  if (pipelines.recognizer) picture = draw_recognition(image, pipelines.recognizer->recognize({image}).front());
+  if (picture.empty()) return;
+  write_png(picture, package / "output_onnxruntime.jpg");
+}
+
+void run_convert(const ConvertOptions& options) {
+  const std::string python = python_interpreter();
+  require_torch(python);
+  std::vector<std::string> args = {python, "-m", "ocrserve_convert"};
+  if (options.list) {
+    args.push_back("--list");
+  } else {
+    args.insert(args.end(), {options.deploy_cfg, options.model_cfg, options.checkpoint, options.image,
+                             "--work-dir", options.work_dir, "--device", options.device});
+    if (options.dump_info) args.push_back("--dump-info");
+    if (options.show) args.push_back("--show");
+  }
+  switch (run_tool(args, false)) {
+    case 0:
+      break;
+    case 2:
+      throw Error(ErrorKind::bad_input, "conversion refused its input (see the message above)");
+    default:
+      throw Error(ErrorKind::internal, "conversion failed (see the message above)");
+  }
+  if (options.show) show_runtime_result(options);
+}
+
+}  // namespace
+
+void add_convert_command(CLI::App& app) {
+  auto options = std::make_shared<ConvertOptions>();
+  CLI::App* command = app.add_subcommand("convert", "Convert an MMOCR PyTorch model into a model package (as mmdeploy's deploy.py)");
+  command->footer(
+      "Writes end2end.onnx (or end2end.pt for a torchscript deploy config) to --work-dir; with --dump-info also "
+      "deploy.json, pipeline.json, detail.json (a package `ocrserve infer/start` runs). CHECKPOINT is an MMOCR 1.x "
+      ".pth or random[:SEED]. Deploy configs are named {task}_{backend}[-{precision}]_{static|dynamic}[_{shape}], "
+      "e.g. text-detection_onnxruntime_dynamic. `ocrserve convert --list` lists the model configs.");
+  command->add_option("deploy_cfg", options->deploy_cfg, "Deploy config name or mmdeploy config file");
+  command->add_option("model_cfg", options->model_cfg, "MMOCR config name or file, e.g. dbnet_resnet18_fpnc_1200e_icdar2015");
+  command->add_option("checkpoint", options->checkpoint, "MMOCR checkpoint (.pth) or random[:SEED]");
+  command->add_option("img", options->image, "Image to trace the network with (and to --show)");
+  command->add_option("--work-dir", options->work_dir, "Output directory")->capture_default_str();
+  command->add_option("--device", options->device, "Only cpu is supported")->capture_default_str();
+  command->add_flag("--dump-info", options->dump_info, "Write the SDK files (deploy.json, pipeline.json, detail.json)");
+  command->add_flag("--show", options->show,
+                    "Write output_pytorch.jpg (PyTorch) and output_onnxruntime.jpg (the package in ocrserve) for IMG");
+  command->add_flag("--list", options->list, "List the MMOCR configs the converter knows");
+  command->callback([options] {
+    if (!options->list && (options->deploy_cfg.empty() || options->model_cfg.empty() || options->checkpoint.empty() ||
+                           options->image.empty())) {
+      throw CLI::ValidationError("convert", "DEPLOY_CFG, MODEL_CFG, CHECKPOINT and IMG are required (or --list)");
+    }
+    run_convert(*options);
+  });
+}
+
+}  // namespace ocrserve
