@@ -29,6 +29,8 @@ std::vector<MetricFamily> gauges(Server& server) {
                          "Cumulative time workers spent running batches (decode, pre/postprocess, inference)", {}};
   MetricFamily failed{"ocrserve_failed_images_total", "counter", "Images whose inference failed", {}};
   MetricFamily rejected{"ocrserve_rejected_requests_total", "counter", "Requests refused with 503 (queue full or no worker)", {}};
+  MetricFamily timed_out{"ocrserve_timed_out_requests_total", "counter",
+                         "Requests answered 503 after waiting longer than response_timeout for a worker", {}};
   for (const auto& model : server.registry().all()) {
     const std::string labels = label("model_name", model->name) + label("model_version", model->version) + host;
     const RunnerStats& stats = model->runner->stats();
@@ -38,6 +40,7 @@ std::vector<MetricFamily> gauges(Server& server) {
     inference.samples.push_back({labels, static_cast<double>(stats.inference_latency_us), ""});
     failed.samples.push_back({labels, static_cast<double>(stats.failed_items), ""});
     rejected.samples.push_back({labels, static_cast<double>(stats.rejected), ""});
+    timed_out.samples.push_back({labels, static_cast<double>(stats.timed_out), ""});
     // Bucket i holds batches of at most 2^i images; Prometheus buckets are cumulative.
     double cumulative = 0;
     for (size_t i = 0; i < stats.batch_size_counts.size(); ++i) {
@@ -50,7 +53,7 @@ std::vector<MetricFamily> gauges(Server& server) {
   }
   MetricFamily memory{"ocrserve_process_resident_memory_bytes", "gauge", "Resident memory of the server process", {}};
   memory.samples.push_back({host, resident_bytes(), ""});
-  return {queue_latency, queue_depth, workers, batches, inference, failed, rejected, memory};
+  return {queue_latency, queue_depth, workers, batches, inference, failed, rejected, timed_out, memory};
 }
 
 }  // namespace

@@ -132,7 +132,8 @@ void ModelRunner::work(Worker& worker, std::promise<void> loaded) {
   while (true) {
     std::vector<Job> batch = take_batch(worker);
     if (batch.empty()) return;
-    run_batch(*servable, batch);
+    fail_expired(batch);
+    if (!batch.empty()) run_batch(*servable, batch);
   }
 }
 
@@ -171,6 +172,23 @@ std::vector<Job> ModelRunner::take_batch(Worker& worker) {
   lock.unlock();
   wake_.notify_all();
   return batch;
+}
+
+// TorchServe's response_timeout, applied where it can be without killing a worker: a job
+// that waited longer than it for a worker is answered with an error instead of being run, so
+// a backlog sheds requests whose clients have likely given up rather than answering them late.
+void ModelRunner::fail_expired(std::vector<Job>& batch) {
+  const auto now = Clock::now();
+  const auto fresh = [&](const Job& job) { return now - job.enqueued <= settings_.response_timeout; };
+  const auto expired = std::stable_partition(batch.begin(), batch.end(), fresh);
+  for (auto job = expired; job != batch.end(); ++job) {
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - job->enqueued);
+    stats_.timed_out++;
+    job->done({}, Error(ErrorKind::overloaded, "request waited " + std::to_string(waited.count() / 1000.0).substr(0, 5) +
+                                                   " s for a worker, longer than response_timeout (" +
+                                                   std::to_string(settings_.response_timeout.count()) + " s); not run"));
+  }
+  batch.erase(expired, batch.end());
 }
 
 void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {

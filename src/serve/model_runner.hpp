@@ -35,7 +35,9 @@ struct RunnerSettings {
   size_t queue_capacity = 100;                        // job_queue_size
   size_t batch_size = 1;                              // images per batch
   std::chrono::milliseconds max_batch_delay{100};
-  std::chrono::seconds response_timeout{120};         // reported; inference is not interrupted
+  // A job that waited longer than this for a worker fails (503) instead of running late;
+  // inference that has started is not interrupted.
+  std::chrono::seconds response_timeout{120};
 };
 
 struct WorkerStatus {
@@ -53,6 +55,7 @@ struct RunnerStats {
   std::atomic<uint64_t> queue_latency_us{0};
   std::atomic<uint64_t> inference_latency_us{0};
   std::atomic<uint64_t> rejected{0};
+  std::atomic<uint64_t> timed_out{0};  // jobs that outwaited response_timeout in the queue
   std::array<std::atomic<uint64_t>, 8> batch_size_counts{};  // batches of 1, 2, 3-4, 5-8, …, >64 images
 };
 
@@ -84,6 +87,7 @@ class ModelRunner {
   struct Worker;
   void work(Worker& worker, std::promise<void> loaded);
   std::vector<Job> take_batch(Worker& worker);
+  void fail_expired(std::vector<Job>& batch);
   void run_batch(Servable& servable, std::vector<Job>& batch);
   void fail_queued(const Error& error);
 
