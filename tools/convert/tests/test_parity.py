@@ -12,6 +12,7 @@ them (a plain `unittest discover`) it is skipped. OCRSERVE_PARITY_ONLY=name[,nam
 """
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -116,6 +117,7 @@ class ParityTest(unittest.TestCase):
         config, deploy, image = CASES[name]
         image = os.path.join(os.environ['OCRSERVE_DATA_DIR'], image)
         work = tempfile.mkdtemp(prefix=f'parity-{name}-')
+        self.addCleanup(shutil.rmtree, work, ignore_errors=True)
         package, dump = os.path.join(work, 'package'), os.path.join(work, 'dump')
         _run([os.environ['OCRSERVE_BINARY'], 'convert', deploy, config, f'random:{SEED}', image,
               '--work-dir', package, '--dump-info'], 'ocrserve convert')
