@@ -8,12 +8,11 @@
 #include <climits>
 #include <cmath>
 #include <cstdint>
-#include <tuple>
 
 #include <opencv2/imgproc.hpp>
 
 #include "codec/codec.hpp"
-#include "codec/polygon_order.hpp"
+#include "codec/detection_output.hpp"
 #include "ocrserve/error.hpp"
 
 namespace ocrserve {
@@ -142,7 +141,7 @@ class DbCodec final : public DetectionCodec {
 
   DetectionResult decode(const std::vector<Tensor>& outputs, size_t index,
                          const ImageGeometry& geometry) const override {
-    check_geometry(geometry);
+    check_geometry(geometry, where_);
     const cv::Mat prob = probability_map(outputs, index);
     cv::Mat binary;
     cv::compare(prob, p_.mask_thr, binary, cv::CMP_GT);  // 255 where prob > mask_thr; NaN is not text
@@ -174,27 +173,14 @@ class DbCodec final : public DetectionCodec {
       } else {
         vertices.assign(expanded.begin(), expanded.end());
       }
-      if (!to_original(vertices, geometry)) continue;
+      if (!to_original(vertices, p_.downsample_ratio, geometry)) continue;
       result.push_back({clockwise_from_top_left(vertices), static_cast<float>(score)});
     }
-    // Reading order: top-to-bottom, then left-to-right, by each polygon's first (top-left) vertex.
-    std::stable_sort(result.begin(), result.end(), [](const DetectedText& a, const DetectedText& b) {
-      return std::tie(a.polygon[0].y, a.polygon[0].x) < std::tie(b.polygon[0].y, b.polygon[0].x);
-    });
+    sort_in_reading_order(result);
     return result;
   }
 
  private:
-  void check_geometry(const ImageGeometry& g) const {
-    const bool ok = g.original_width > 0 && g.original_height > 0 && std::isfinite(g.scale_x) &&
-                    std::isfinite(g.scale_y) && g.scale_x > 0 && g.scale_y > 0;
-    if (!ok) {
-      throw Error(ErrorKind::internal, where_ + ": invalid image geometry " + std::to_string(g.original_width) +
-                                           "x" + std::to_string(g.original_height) + " at scale " +
-                                           std::to_string(g.scale_x) + ", " + std::to_string(g.scale_y));
-    }
-  }
-
   // A view of item `index`'s probability map: [N,1,H,W], [N,C,H,W] (channel 0) or [N,H,W].
   cv::Mat probability_map(const std::vector<Tensor>& outputs, size_t index) const {
     if (outputs.empty()) throw Error(ErrorKind::internal, where_ + ": the network returned no output");
@@ -225,27 +211,6 @@ class DbCodec final : public DetectionCodec {
     // cv::Mat has no const view; the map is only read.
     float* data = const_cast<float*>(t.data.data()) + static_cast<int64_t>(index) * channels * h * w;
     return cv::Mat(static_cast<int>(h), static_cast<int>(w), CV_32F, data);
-  }
-
-  // Probability-map pixels to original-image pixels, in place. Padding sits at the right and
-  // bottom of the network input, so it does not move coordinates. Clipping convention: a vertex
-  // is clamped to the last pixel, [0, width - 1] x [0, height - 1], so that every vertex indexes
-  // a pixel of the image (as PaddleOCR's filter_tag_det_res). A polygon whose bounding box lies
-  // entirely in the padding, right of or below the image, is dropped: returns false.
-  bool to_original(std::vector<cv::Point2f>& vertices, const ImageGeometry& g) const {
-    const double fx = 1.0 / (p_.downsample_ratio * g.scale_x);
-    const double fy = 1.0 / (p_.downsample_ratio * g.scale_y);
-    const auto max_x = static_cast<float>(g.original_width - 1);
-    const auto max_y = static_cast<float>(g.original_height - 1);
-    float left = max_x + 1, top = max_y + 1;
-    for (auto& v : vertices) {
-      const auto x = static_cast<float>(v.x * fx);
-      const auto y = static_cast<float>(v.y * fy);
-      left = std::min(left, x);
-      top = std::min(top, y);
-      v = {std::clamp(x, 0.0f, max_x), std::clamp(y, 0.0f, max_y)};
-    }
-    return left <= max_x && top <= max_y;
   }
 
   DbParams p_;

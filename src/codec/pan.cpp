@@ -7,6 +7,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "codec/detection_output.hpp"
 #include "codec/text_region.hpp"
 
 namespace ocrserve {

@@ -4,11 +4,10 @@
 #include <climits>
 #include <cmath>
 #include <sstream>
-#include <tuple>
 
 #include <opencv2/imgproc.hpp>
 
-#include "codec/polygon_order.hpp"
+#include "codec/detection_output.hpp"
 #include "ocrserve/error.hpp"
 
 namespace ocrserve {
@@ -35,25 +34,6 @@ std::vector<cv::Point2f> outer_contour(const std::vector<cv::Point>& pixels) {
   cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE, box.tl());
   if (contours.empty()) return {};
   return {contours[0].begin(), contours[0].end()};
-}
-
-// Map pixels to original-image pixels, in place, as db.cpp does: divide by downsample_ratio
-// and the scale (padding sits right and below, so it moves nothing), clamp each vertex to the
-// last pixel. False if the polygon lies entirely in the padding.
-bool to_original(std::vector<cv::Point2f>& vertices, double downsample_ratio, const ImageGeometry& g) {
-  const double fx = 1.0 / (downsample_ratio * g.scale_x);
-  const double fy = 1.0 / (downsample_ratio * g.scale_y);
-  const auto max_x = static_cast<float>(g.original_width - 1);
-  const auto max_y = static_cast<float>(g.original_height - 1);
-  float left = max_x + 1, top = max_y + 1;
-  for (auto& v : vertices) {
-    const auto x = static_cast<float>(v.x * fx);
-    const auto y = static_cast<float>(v.y * fy);
-    left = std::min(left, x);
-    top = std::min(top, y);
-    v = {std::clamp(x, 0.0f, max_x), std::clamp(y, 0.0f, max_y)};
-  }
-  return left <= max_x && top <= max_y;
 }
 
 }  // namespace
@@ -142,16 +122,6 @@ cv::Mat sigmoid(const cv::Mat& logits) {
   return result;
 }
 
-void check_geometry(const ImageGeometry& g, const std::string& where) {
-  const bool ok = g.original_width > 0 && g.original_height > 0 && std::isfinite(g.scale_x) &&
-                  std::isfinite(g.scale_y) && g.scale_x > 0 && g.scale_y > 0;
-  if (!ok) {
-    throw Error(ErrorKind::internal, where + ": invalid image geometry " + std::to_string(g.original_width) + "x" +
-                                         std::to_string(g.original_height) + " at scale " +
-                                         std::to_string(g.scale_x) + ", " + std::to_string(g.scale_y));
-  }
-}
-
 DetectionResult detections_from_labels(const cv::Mat& labels, int count, const cv::Mat& score,
                                        const std::function<bool(int area, double mean_score)>& keep,
                                        const RegionParams& params, const ImageGeometry& geometry) {
@@ -184,10 +154,7 @@ DetectionResult detections_from_labels(const cv::Mat& labels, int count, const c
     if (!to_original(vertices, params.downsample_ratio, geometry)) continue;
     result.push_back({clockwise_from_top_left(vertices), static_cast<float>(mean_score)});
   }
-  // Reading order, as db.cpp: top-to-bottom, then left-to-right, by the first (top-left) vertex.
-  std::stable_sort(result.begin(), result.end(), [](const DetectedText& a, const DetectedText& b) {
-    return std::tie(a.polygon[0].y, a.polygon[0].x) < std::tie(b.polygon[0].y, b.polygon[0].x);
-  });
+  sort_in_reading_order(result);
   return result;
 }
 

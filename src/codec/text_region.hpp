@@ -48,9 +48,6 @@ std::vector<cv::Mat> channel_maps(const std::vector<Tensor>& outputs, size_t ind
 
 cv::Mat sigmoid(const cv::Mat& logits);
 
-// Error(internal) unless the original size and the scales are positive.
-void check_geometry(const ImageGeometry& geometry, const std::string& where);
-
 // Neighbour orders of the reference breadth-first searches; the order decides which instance
 // wins a pixel that two reach in the same step.
 inline const std::array<cv::Point, 4> up_down_left_right{{{0, -1}, {0, 1}, {-1, 0}, {1, 0}}};
