@@ -50,7 +50,6 @@ class AttentionCodec final : public RecognitionCodec {
   }
 
   RecognizedText decode(const std::vector<Tensor>& outputs, size_t index) const override {
-    check_score_tensor(outputs, where_);
     const ScoreMatrix scores = ScoreMatrix::of(outputs, index, where_);
     const auto classes = static_cast<size_t>(scores.classes);
     const bool without_padding = padding_last_ && classes + 1 == dictionary_.size();
@@ -62,14 +61,7 @@ class AttentionCodec final : public RecognitionCodec {
     RecognizedText result;
     const float* row = scores.data;
     for (int64_t t = 0; t < scores.steps; ++t, row += classes) {
-      size_t best = 0;
-      float best_score = row[0];
-      for (size_t c = 1; c < classes; ++c) {
-        if (row[c] > best_score) {  // the first of equal maxima, as torch.max
-          best_score = row[c];
-          best = c;
-        }
-      }
+      const auto [best, best_score] = row_max(row, classes);
       if (best == end_) break;
       if (ignored_[best]) continue;
       result.text += dictionary_.token(best);

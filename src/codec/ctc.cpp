@@ -48,7 +48,6 @@ class CtcCodec final : public RecognitionCodec {
   }
 
   RecognizedText decode(const std::vector<Tensor>& outputs, size_t index) const override {
-    check_score_tensor(outputs, where_);
     const ScoreMatrix scores = ScoreMatrix::of(outputs, index, where_);
     const auto classes = static_cast<size_t>(scores.classes);
     if (classes != dictionary_.size()) {
@@ -63,14 +62,7 @@ class CtcCodec final : public RecognitionCodec {
     size_t previous = blank_;  // as MMOCR's prev_idx = padding_idx: a leading character counts
     const float* row = scores.data;
     for (int64_t t = 0; t < scores.steps; ++t, row += classes) {
-      size_t best = 0;
-      float best_score = row[0];
-      for (size_t c = 1; c < classes; ++c) {
-        if (row[c] > best_score) {  // the first of equal maxima, as torch.max
-          best_score = row[c];
-          best = c;
-        }
-      }
+      const auto [best, best_score] = row_max(row, classes);
       if (best != previous && !ignored_[best]) {
         result.text += dictionary_.token(best);
         result.char_scores.push_back(apply_softmax_ ? softmax_at_max(row, classes, best_score) : best_score);

@@ -18,11 +18,32 @@ struct ScoreMatrix {
     if (t.shape.size() != 3) {
       throw Error(ErrorKind::internal, who + ": expected [N, T, C] class scores, got rank " + std::to_string(t.shape.size()));
     }
+    // A backend tensor whose data does not cover its shape would make us read out of bounds.
+    for (int64_t d : t.shape) {
+      if (d < 0) throw Error(ErrorKind::internal, who + ": negative dimension in the network output");
+    }
+    if (static_cast<int64_t>(t.data.size()) != Tensor::element_count(t.shape)) {
+      throw Error(ErrorKind::internal, who + ": the network output holds " + std::to_string(t.data.size()) +
+                                           " values, its shape needs " + std::to_string(Tensor::element_count(t.shape)));
+    }
     if (static_cast<int64_t>(index) >= t.shape[0]) {
       throw Error(ErrorKind::internal, who + ": batch item " + std::to_string(index) + " is not in the output");
     }
     return {t.data.data() + index * t.shape[1] * t.shape[2], t.shape[1], t.shape[2]};
   }
 };
+
+// A row's best class and its score: the first of equal maxima, as torch.max. classes >= 1.
+struct RowMax {
+  size_t index;
+  float score;
+};
+inline RowMax row_max(const float* row, size_t classes) {
+  RowMax best{0, row[0]};
+  for (size_t c = 1; c < classes; ++c) {
+    if (row[c] > best.score) best = {c, row[c]};
+  }
+  return best;
+}
 
 }  // namespace ocrserve

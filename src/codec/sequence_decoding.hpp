@@ -1,13 +1,12 @@
 #pragma once
-// Pieces shared by the decoders of per-step class scores (CTC, attention).
+// Pieces shared by the decoders of per-step class scores (CTC, attention); reading the scores
+// is score_matrix.hpp.
 #include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "codec/dictionary.hpp"
-#include "core/tensor.hpp"
-#include "ocrserve/error.hpp"
 
 namespace ocrserve {
 
@@ -35,20 +34,6 @@ inline std::vector<unsigned char> ignored_classes(const Dictionary& dictionary, 
     if (index) ignored[*index] = 1;
   }
   return ignored;
-}
-
-// A backend tensor whose data does not cover its shape would make us read out of bounds.
-// (ScoreMatrix reports a wrong rank.)
-inline void check_score_tensor(const std::vector<Tensor>& outputs, const std::string& where) {
-  if (outputs.empty() || outputs.front().shape.size() != 3) return;
-  const Tensor& t = outputs.front();
-  for (int64_t d : t.shape) {
-    if (d < 0) throw Error(ErrorKind::internal, where + ": negative dimension in the network output");
-  }
-  if (static_cast<int64_t>(t.data.size()) != Tensor::element_count(t.shape)) {
-    throw Error(ErrorKind::internal, where + ": the network output holds " + std::to_string(t.data.size()) +
-                                         " values, its shape needs " + std::to_string(Tensor::element_count(t.shape)));
-  }
 }
 
 // The softmax probability of a row's largest logit: 1 / sum(exp(x - max)). Needs no buffer, and
