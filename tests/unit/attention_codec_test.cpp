@@ -1,23 +1,24 @@
 // Attention-decoder decoding (SAR, SATRN) on crafted score matrices, with MMOCR's real
 // english_digits_symbols.txt dictionary laid out as its SAR/SATRN configs do.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
 #include "ocrserve/error.hpp"
+#include "support/errors.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace ocrserve {
 namespace {
 
-namespace fs = std::filesystem;
+using test::error_of;
+using test::contains;
+using test::ScratchDir;
 
 const CodecContext kContext{"test codec", {}};
 
@@ -56,44 +57,6 @@ Tensor scores(const std::vector<int>& best, const std::vector<float>& score, int
 Tensor scores(const std::vector<int>& best, float score, int classes = kClasses) {
   return scores(best, std::vector<float>(best.size(), score), classes);
 }
-
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no ocrserve::Error thrown";
-  return Error(ErrorKind::internal, "");
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-// A scratch directory for dictionary files, removed at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir()
-      : path_(fs::path(::testing::TempDir()) /
-              ("attention_codec_test_" + std::to_string(::getpid()) + "_" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  void write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path_ / name, std::ios::binary) << bytes;
-  }
-
- private:
-  fs::path path_;
-};
 
 // MMOCR 1.x's dictionary config of SAR and SATRN.
 Json sar_params() {

@@ -1,12 +1,10 @@
 // CTC decoding, dictionaries and the angle decoder, on crafted score matrices and on the real
 // PaddleOCR dictionary.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,9 +12,15 @@
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
 #include "ocrserve/error.hpp"
+#include "support/errors.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace ocrserve {
 namespace {
+
+using test::error_of;
+using test::contains;
+using test::ScratchDir;
 
 namespace fs = std::filesystem;
 
@@ -36,45 +40,6 @@ std::vector<float> rows(const std::vector<int>& best, const std::vector<float>& 
 Tensor scores(const std::vector<int>& best, const std::vector<float>& score, int classes) {
   return Tensor{"output", {1, static_cast<int64_t>(best.size()), classes}, rows(best, score, classes)};
 }
-
-// Runs `f`, which must throw an ocrserve::Error; returns it.
-template <typename F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no ocrserve::Error thrown";
-  return Error(ErrorKind::internal, "");
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-// A scratch directory for dictionary files, removed at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir()
-      : path_(fs::path(::testing::TempDir()) /
-              ("ctc_codec_test_" + std::to_string(::getpid()) + "_" +
-               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  void write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path_ / name, std::ios::binary) << bytes;
-  }
-
- private:
-  fs::path path_;
-};
 
 // MMOCR CRNN layout: a b c <PAD>, the padding token is the CTC blank (class 3).
 const Json kAbc = {{"dict_list", {"a", "b", "c"}}, {"with_padding", true}};

@@ -19,9 +19,12 @@
 
 #include "codec/codec.hpp"
 #include "ocrserve/error.hpp"
+#include "support/errors.hpp"
 
 namespace ocrserve {
 namespace {
+
+using test::error_of;
 
 using Rect = std::array<int, 4>;  // x0, y0, x1, y1, inclusive
 
@@ -67,16 +70,6 @@ void expect_clockwise_from_top_left(const Polygon& polygon) {
   ASSERT_GE(polygon.size(), 3u);
   EXPECT_GT(twice_signed_area(polygon), 0);
   for (const Point& p : polygon) EXPECT_LE(polygon[0].x + polygon[0].y, p.x + p.y + 1e-4f);
-}
-
-Error error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no ocrserve::Error thrown";
-  return Error(ErrorKind::internal, "");
 }
 
 void expect_bad_param(const Json& params, const std::string& field) {

@@ -16,9 +16,12 @@
 
 #include "codec/codec.hpp"
 #include "ocrserve/error.hpp"
+#include "support/errors.hpp"
 
 namespace ocrserve {
 namespace {
+
+using test::error_of;
 
 using Rect = std::array<int, 4>;  // x0, y0, x1, y1, inclusive
 
@@ -88,16 +91,6 @@ void expect_box(const Polygon& p, const Rect& r, double fx = 4, double fy = 4) {
     EXPECT_NEAR(p[i].x, corners[i][0], 0.01) << "vertex " << i;
     EXPECT_NEAR(p[i].y, corners[i][1], 0.01) << "vertex " << i;
   }
-}
-
-Error error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no ocrserve::Error thrown";
-  return Error(ErrorKind::internal, "");
 }
 
 void expect_error(const std::function<void()>& action, ErrorKind kind, const std::string& text) {
