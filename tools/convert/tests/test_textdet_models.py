@@ -3,18 +3,16 @@ export) and the reference decoders.
 
     /usr/bin/python3 -m unittest discover -s tools/convert/tests -t tools/convert
 """
-import io
-import os
-import tempfile
 import unittest
 
 import numpy as np
-import onnx
 import torch
 
-from ocrserve_convert.checkpoint import CheckpointError, load_weights
+from ocrserve_convert.checkpoint import CheckpointError
 from ocrserve_convert.models.textdet_zoo import TEXTDET_MODELS
 from ocrserve_convert.reference.textdet import DecodeError, decode
+
+from .network_checks import assert_batch_norms_complete, cached_builder, dims, export_dynamic, load_saved
 
 DB_R18 = 'dbnet_resnet18_fpnc_1200e_icdar2015'
 DB_R50 = 'dbnet_resnet50_1200e_icdar2015'
@@ -115,15 +113,7 @@ EXPECTED = {
     },
 }
 
-_models = {}
-
-
-def built(name):
-    """The config's network, built once with torch.manual_seed(0)."""
-    if name not in _models:
-        torch.manual_seed(0)
-        _models[name] = TEXTDET_MODELS[name]['build']()
-    return _models[name]
+built = cached_builder(TEXTDET_MODELS)
 
 
 class RegistryTest(unittest.TestCase):
@@ -193,11 +183,7 @@ class NetworkTest(unittest.TestCase):
     def test_every_batch_norm_has_its_five_entries(self):
         for name in EXPECTED:
             with self.subTest(name):
-                state = built(name).state_dict()
-                norms = {k[:-len('.running_var')] for k in state if k.endswith('.running_var')}
-                for norm in norms:
-                    for field in ('weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'):
-                        self.assertIn(f'{norm}.{field}', state)
+                assert_batch_norms_complete(self, built(name).state_dict())
 
     def test_state_dict_round_trips_strictly(self):
         x = torch.randn(1, 3, 64, 96)
@@ -227,11 +213,8 @@ class NetworkTest(unittest.TestCase):
         state = dict(model.state_dict())
         state['det_head.binarise.0.weight'] = state.pop('det_head.binarize.0.weight')
         state['data_preprocessor.mean'] = torch.zeros(3)  # dropped by the loader, not reported
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, 'renamed.pth')
-            torch.save({'meta': {}, 'state_dict': state}, path)
-            with self.assertRaises(CheckpointError) as caught:
-                load_weights(model, path)
+        with self.assertRaises(CheckpointError) as caught:
+            load_saved(model, state)
         message = str(caught.exception)
         self.assertIn('missing keys (1): det_head.binarize.0.weight', message)
         self.assertIn('unexpected keys (1): det_head.binarise.0.weight', message)
@@ -239,10 +222,7 @@ class NetworkTest(unittest.TestCase):
 
     def test_checkpoint_loader_accepts_own_state_dict(self):
         model = built(PSE_R50)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, 'own.pth')
-            torch.save({'meta': {}, 'state_dict': model.state_dict()}, path)
-            load_weights(model, path)
+        load_saved(model, model.state_dict())
 
     def test_onnx_export_with_dynamic_axes(self):
         x = torch.randn(1, 3, 64, 96)
@@ -251,22 +231,11 @@ class NetworkTest(unittest.TestCase):
                         'Constant', 'Identity'}
         for name, expected in EXPECTED.items():
             with self.subTest(name), torch.no_grad():
-                model = built(name)
-                rank = len(expected['shapes'][0])
-                out_axes = {0: 'batch', 1: 'height', 2: 'width'} if rank == 3 else {0: 'batch', 2: 'height', 3: 'width'}
-                buffer = io.BytesIO()
-                torch.onnx.export(model, x, buffer, input_names=['input'], output_names=['output'], opset_version=11,
-                                  dynamic_axes={'input': {0: 'batch', 2: 'height', 3: 'width'}, 'output': out_axes},
-                                  do_constant_folding=True)
-                proto = onnx.load_from_string(buffer.getvalue())
-                onnx.checker.check_model(proto)
-                self.assertEqual([o.name for o in proto.graph.output], ['output'])
-                self.assertEqual({op.domain for op in proto.opset_import}, {''})
-                self.assertEqual(proto.opset_import[0].version, 11)
+                proto = export_dynamic(self, built(name), x, 'text-detection')
                 self.assertLessEqual({n.op_type for n in proto.graph.node}, standard_ops)
-                dims = [d.dim_param or d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim]
+                rank = len(expected['shapes'][0])
                 channels = [] if rank == 3 else [expected['shapes'][0][1]]
-                self.assertEqual(dims, ['batch'] + channels + ['height', 'width'])
+                self.assertEqual(dims(proto.graph.output[0]), ['batch'] + channels + ['height', 'width'])
                 # Upsampling sizes come from the feature maps' shapes, not constants of the sample.
                 constants = {i.name for i in proto.graph.initializer}
                 constants |= {o for n in proto.graph.node if n.op_type == 'Constant' for o in n.output}

@@ -4,21 +4,21 @@ export), the dictionaries and the reference decoders.
     /usr/bin/python3 -m unittest discover -s tools/convert/tests -t tools/convert
 """
 import copy
-import io
 import os
 import tempfile
 import unittest
 import warnings
 
 import numpy as np
-import onnx
 import torch
 
-from ocrserve_convert.checkpoint import CheckpointError, load_weights
+from ocrserve_convert.checkpoint import CheckpointError
 from ocrserve_convert.models.nrtr_decoder import NRTRDecoder
 from ocrserve_convert.models.sar import ParallelSARDecoder, SAREncoder
 from ocrserve_convert.models.textrecog_zoo import DICTS_DIR, TEXTRECOG_MODELS
 from ocrserve_convert.reference.textrecog import DecodeError, build_dictionary, decode
+
+from .network_checks import assert_batch_norms_complete, cached_builder, dims, export_dynamic, load_saved
 
 CRNN = 'crnn_mini-vgg_5e_mj'
 SAR = 'sar_resnet31_parallel-decoder_5e_st-sub_mj-sub_sa_real'
@@ -151,15 +151,7 @@ EXPECTED = {
 # Narrow inputs (same height) where only agreement matters, to keep the tests fast.
 NARROW = {CRNN: (1, 1, 32, 48), SAR: (1, 3, 48, 64), SATRN: (1, 3, 32, 32), SATRN_SM: (1, 3, 32, 48)}
 
-_models = {}
-
-
-def built(name):
-    """The config's network, built once with torch.manual_seed(0)."""
-    if name not in _models:
-        torch.manual_seed(0)
-        _models[name] = TEXTRECOG_MODELS[name]['build']()
-    return _models[name]
+built = cached_builder(TEXTRECOG_MODELS)
 
 
 def short(name, steps=2):
@@ -313,12 +305,7 @@ class NetworkTest(unittest.TestCase):
     def test_every_batch_norm_has_its_five_entries(self):
         for name in EXPECTED:
             with self.subTest(name):
-                state = built(name).state_dict()
-                norms = {k[:-len('.running_var')] for k in state if k.endswith('.running_var')}
-                self.assertTrue(norms)
-                for norm in norms:
-                    for field in ('weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked'):
-                        self.assertIn(f'{norm}.{field}', state)
+                assert_batch_norms_complete(self, built(name).state_dict())
 
     def test_position_tables_are_mmocr_sinusoids(self):
         state = built(SATRN).state_dict()
@@ -361,11 +348,8 @@ class NetworkTest(unittest.TestCase):
         state['backbone.cnn.batchnorm_2.weight'] = state.pop('backbone.cnn.batchnorm2.weight')
         state['decoder.decoder.1.embedding.bias'] = torch.zeros(36)  # a 0.x-sized head
         state['data_preprocessor.mean'] = torch.zeros(1)  # dropped by the loader, not reported
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, 'renamed.pth')
-            torch.save({'meta': {}, 'state_dict': state}, path)
-            with self.assertRaises(CheckpointError) as caught:
-                load_weights(model, path)
+        with self.assertRaises(CheckpointError) as caught:
+            load_saved(model, state)
         message = str(caught.exception)
         self.assertIn('missing keys (1): backbone.cnn.batchnorm2.weight', message)
         self.assertIn('unexpected keys (1): backbone.cnn.batchnorm_2.weight', message)
@@ -374,10 +358,7 @@ class NetworkTest(unittest.TestCase):
 
     def test_checkpoint_loader_accepts_own_state_dict(self):
         model = built(SATRN_SM)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, 'own.pth')
-            torch.save({'meta': {}, 'state_dict': model.state_dict()}, path)
-            load_weights(model, path)
+        load_saved(model, model.state_dict())
 
     def test_onnx_export_with_dynamic_axes(self):
         # SAR and SATRN unroll one decoder step per character; two steps show the graph is sound.
@@ -389,22 +370,9 @@ class NetworkTest(unittest.TestCase):
             with self.subTest(name), torch.no_grad():
                 model = short(name)
                 steps = expected['output'][1] if name == CRNN else 2
-                buffer = io.BytesIO()
-                torch.onnx.export(model, torch.randn(*expected['input']), buffer, input_names=['input'],
-                                  output_names=['output'], opset_version=11,
-                                  dynamic_axes={'input': {0: 'batch', 3: 'width'},
-                                                'output': {0: 'batch', 1: 'seq_len'}},
-                                  do_constant_folding=True)
-                proto = onnx.load_from_string(buffer.getvalue())
-                onnx.checker.check_model(proto)
-                self.assertEqual([i.name for i in proto.graph.input], ['input'])
-                self.assertEqual([o.name for o in proto.graph.output], ['output'])
-                self.assertEqual({op.domain for op in proto.opset_import}, {''})
-                self.assertEqual(proto.opset_import[0].version, 11)
-                dims = [d.dim_param or d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim]
-                self.assertEqual(dims, ['batch', expected['input'][1], expected['input'][2], 'width'])
-                dims = [d.dim_param or d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim]
-                self.assertEqual(dims, ['batch', 'seq_len', expected['output'][2]])
+                proto = export_dynamic(self, model, torch.randn(*expected['input']), 'text-recognition')
+                self.assertEqual(dims(proto.graph.input[0]), ['batch', expected['input'][1], expected['input'][2], 'width'])
+                self.assertEqual(dims(proto.graph.output[0]), ['batch', 'seq_len', expected['output'][2]])
                 ops = {n.op_type for n in proto.graph.node}
                 self.assertNotIn('Loop', ops)
                 if name != CRNN:  # the last step's arg-max feeds nothing and is pruned
