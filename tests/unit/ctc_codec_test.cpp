@@ -12,6 +12,7 @@
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
 #include "ocrserve/error.hpp"
+#include "support/class_scores.hpp"
 #include "support/errors.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -19,23 +20,13 @@ namespace ocrserve {
 namespace {
 
 using test::error_of;
+using test::rows;
 using test::contains;
 using test::ScratchDir;
 
 namespace fs = std::filesystem;
 
 const CodecContext kContext{"test codec", {}};
-
-// One batch item of [T, C]: at step t class best[t] scores score[t], the other classes share
-// the rest evenly (so every row sums to 1 and best[t] is its unique maximum for score > 1/C).
-std::vector<float> rows(const std::vector<int>& best, const std::vector<float>& score, int classes) {
-  std::vector<float> data(best.size() * classes);
-  for (size_t t = 0; t < best.size(); ++t) {
-    std::fill_n(data.begin() + t * classes, classes, (1.0f - score[t]) / static_cast<float>(classes - 1));
-    data[t * classes + best[t]] = score[t];
-  }
-  return data;
-}
 
 Tensor scores(const std::vector<int>& best, const std::vector<float>& score, int classes) {
   return Tensor{"output", {1, static_cast<int64_t>(best.size()), classes}, rows(best, score, classes)};

@@ -27,6 +27,29 @@ def cached_builder(registry: dict):
     return built
 
 
+def assert_round_trips_strictly(case, registry: dict, source: torch.nn.Module, name: str, sample: torch.Tensor):
+    """A freshly built network takes `source`'s state dict strictly and then computes the same."""
+    torch.manual_seed(1)
+    target = registry[name]['build']()
+    result = target.load_state_dict(source.state_dict(), strict=True)
+    case.assertEqual((result.missing_keys, result.unexpected_keys), ([], []))
+    with torch.no_grad():
+        case.assertTrue(torch.equal(target(sample), source(sample)))
+
+
+def assert_strict_load_names(case, model: torch.nn.Module, key: str, renamed: str) -> None:
+    """Loading a state dict with `key` renamed to `renamed` is refused, naming both."""
+    state = dict(model.state_dict())
+    state[renamed] = state.pop(key)
+    with case.assertRaises(RuntimeError) as caught:
+        model.load_state_dict(state, strict=True)
+    message = str(caught.exception)
+    case.assertIn('Missing key(s)', message)
+    case.assertIn(f'"{key}"', message)
+    case.assertIn('Unexpected key(s)', message)
+    case.assertIn(f'"{renamed}"', message)
+
+
 def load_saved(model: torch.nn.Module, state: dict) -> None:
     """Saves `state` as an MMOCR checkpoint does and loads it with the converter's loader."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,8 @@ from ocrserve_convert.checkpoint import CheckpointError
 from ocrserve_convert.models.textdet_zoo import TEXTDET_MODELS
 from ocrserve_convert.reference.textdet import DecodeError, decode
 
-from .network_checks import assert_batch_norms_complete, cached_builder, dims, export_dynamic, load_saved
+from .network_checks import (assert_batch_norms_complete, assert_round_trips_strictly, assert_strict_load_names,
+                             cached_builder, dims, export_dynamic, load_saved)
 
 DB_R18 = 'dbnet_resnet18_fpnc_1200e_icdar2015'
 DB_R50 = 'dbnet_resnet50_1200e_icdar2015'
@@ -188,25 +189,11 @@ class NetworkTest(unittest.TestCase):
     def test_state_dict_round_trips_strictly(self):
         x = torch.randn(1, 3, 64, 96)
         for name in EXPECTED:
-            with self.subTest(name), torch.no_grad():
-                source = built(name)
-                torch.manual_seed(1)
-                target = TEXTDET_MODELS[name]['build']()
-                result = target.load_state_dict(source.state_dict(), strict=True)
-                self.assertEqual((result.missing_keys, result.unexpected_keys), ([], []))
-                self.assertTrue(torch.equal(target(x), source(x)))
+            with self.subTest(name):
+                assert_round_trips_strictly(self, TEXTDET_MODELS, built(name), name, x)
 
     def test_renamed_key_is_refused_with_both_names(self):
-        model = built(PAN_R18)
-        state = dict(model.state_dict())
-        state['backbone.stem.0.weights'] = state.pop('backbone.stem.0.weight')
-        with self.assertRaises(RuntimeError) as caught:
-            model.load_state_dict(state, strict=True)
-        message = str(caught.exception)
-        self.assertIn('Missing key(s)', message)
-        self.assertIn('"backbone.stem.0.weight"', message)
-        self.assertIn('Unexpected key(s)', message)
-        self.assertIn('"backbone.stem.0.weights"', message)
+        assert_strict_load_names(self, built(PAN_R18), 'backbone.stem.0.weight', 'backbone.stem.0.weights')
 
     def test_checkpoint_loader_lists_mismatches(self):
         model = built(DB_R18)

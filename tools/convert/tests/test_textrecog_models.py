@@ -18,7 +18,8 @@ from ocrserve_convert.models.sar import ParallelSARDecoder, SAREncoder
 from ocrserve_convert.models.textrecog_zoo import DICTS_DIR, TEXTRECOG_MODELS
 from ocrserve_convert.reference.textrecog import DecodeError, build_dictionary, decode
 
-from .network_checks import assert_batch_norms_complete, cached_builder, dims, export_dynamic, load_saved
+from .network_checks import (assert_batch_norms_complete, assert_round_trips_strictly, assert_strict_load_names,
+                             cached_builder, dims, export_dynamic, load_saved)
 
 CRNN = 'crnn_mini-vgg_5e_mj'
 SAR = 'sar_resnet31_parallel-decoder_5e_st-sub_mj-sub_sa_real'
@@ -321,26 +322,11 @@ class NetworkTest(unittest.TestCase):
 
     def test_state_dict_round_trips_strictly(self):
         for name in EXPECTED:
-            with self.subTest(name), torch.no_grad():
-                source = built(name)
-                torch.manual_seed(1)
-                target = TEXTRECOG_MODELS[name]['build']()
-                result = target.load_state_dict(source.state_dict(), strict=True)
-                self.assertEqual((result.missing_keys, result.unexpected_keys), ([], []))
-                x = torch.randn(*NARROW[name])
-                self.assertTrue(torch.equal(target(x), source(x)))
+            with self.subTest(name):
+                assert_round_trips_strictly(self, TEXTRECOG_MODELS, built(name), name, torch.randn(*NARROW[name]))
 
     def test_renamed_key_is_refused_with_both_names(self):
-        model = built(SAR)
-        state = dict(model.state_dict())
-        state['decoder.predictions.weight'] = state.pop('decoder.prediction.weight')
-        with self.assertRaises(RuntimeError) as caught:
-            model.load_state_dict(state, strict=True)
-        message = str(caught.exception)
-        self.assertIn('Missing key(s)', message)
-        self.assertIn('"decoder.prediction.weight"', message)
-        self.assertIn('Unexpected key(s)', message)
-        self.assertIn('"decoder.predictions.weight"', message)
+        assert_strict_load_names(self, built(SAR), 'decoder.prediction.weight', 'decoder.predictions.weight')
 
     def test_checkpoint_loader_lists_mismatches(self):
         model = built(CRNN)
