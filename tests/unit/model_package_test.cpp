@@ -168,6 +168,17 @@ TEST_F(Package, ResizeAcceptsTheSdkSizeOrder) {
                Error);
 }
 
+TEST_F(Package, UnknownColorTypeNamesTheField) {
+  try {
+    TransformChain(Json::parse(R"([{"type": "LoadImageFromFile", "color_type": "sepia"}])"), "pipeline.json");
+    FAIL() << "accepted color_type sepia";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+    EXPECT_NE(std::string(e.what()).find("\"color_type\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("sepia"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(Package, MissingFilesAreNotFoundNamingTheFile) {
   fs::remove(dir_ / "deploy.json");
   const Error error = load_error();
