@@ -3,7 +3,10 @@
 
 #include <filesystem>
 
+#include <spdlog/spdlog.h>
+
 #include "backend/backend.hpp"
+#include "backend/session_cache.hpp"
 #include "ocrserve/error.hpp"
 
 namespace ocrserve {
@@ -15,23 +18,65 @@ Ort::Env& ort_env() {
   return env;
 }
 
+Ort::SessionOptions session_options(const BackendOptions& options) {
+  Ort::SessionOptions session_options;
+  session_options.SetIntraOpNumThreads(options.intra_op_threads);
+  session_options.SetInterOpNumThreads(1);
+  session_options.SetGraphOptimizationLevel(options.optimize ? GraphOptimizationLevel::ORT_ENABLE_ALL
+                                                             : GraphOptimizationLevel::ORT_DISABLE_ALL);
+  return session_options;
+}
+
+Ort::Session create_session(const std::filesystem::path& model, const Ort::SessionOptions& options) {
+  try {
+    return Ort::Session(ort_env(), model.c_str(), options);
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorKind::bad_input, model.string() + ": not a loadable ONNX model: " + std::string(e.what()));
+  }
+}
+
+// A session from the cache when it holds this model's optimised graph; otherwise one made from
+// the model, whose optimised graph is saved for next time. A cache that cannot be read or
+// written costs time, never a failure.
+Ort::Session open_session(const std::filesystem::path& model, const BackendOptions& options) {
+  if (options.cache_dir.empty() || !options.optimize) return create_session(model, session_options(options));
+  std::error_code error;
+  std::filesystem::create_directories(options.cache_dir, error);
+  if (error) return create_session(model, session_options(options));
+  const std::filesystem::path entry =
+      session_cache_entry(options.cache_dir, model, std::string("onnxruntime ") + Ort::GetVersionString() + " all");
+  if (std::filesystem::exists(entry, error)) {
+    Ort::SessionOptions cached = session_options(options);
+    cached.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);  // optimised already
+    cached.AddConfigEntry("session.use_memory_mapped_ort_model", "1");
+    try {
+      return Ort::Session(ort_env(), entry.c_str(), cached);
+    } catch (const Ort::Exception& e) {
+      spdlog::warn("{}: unusable cached graph {} ({}); optimising again", model.string(), entry.string(), e.what());
+      std::filesystem::remove(entry, error);
+    }
+  }
+  const std::filesystem::path staging = session_cache_staging(entry);
+  Ort::SessionOptions saving = session_options(options);
+  saving.SetOptimizedModelFilePath(staging.c_str());
+  saving.AddConfigEntry("session.save_model_format", "ORT");
+  try {
+    Ort::Session session(ort_env(), model.c_str(), saving);
+    publish_session_cache_entry(staging, entry);
+    return session;
+  } catch (const Ort::Exception&) {
+    std::filesystem::remove(staging, error);
+    return create_session(model, session_options(options));  // reports the model's own error, if any
+  }
+}
+
 class OnnxRuntimeBackend final : public Backend {
  public:
   OnnxRuntimeBackend(const std::filesystem::path& model, const BackendOptions& options) {
     if (!std::filesystem::is_regular_file(model)) {
       throw Error(ErrorKind::not_found, model.string() + ": model file not found");
     }
-    Ort::SessionOptions session_options;
-    session_options.SetIntraOpNumThreads(options.intra_op_threads);
-    session_options.SetInterOpNumThreads(1);
-    session_options.SetGraphOptimizationLevel(options.optimize ? GraphOptimizationLevel::ORT_ENABLE_ALL
-                                                               : GraphOptimizationLevel::ORT_DISABLE_ALL);
-    try {
-      session_ = Ort::Session(ort_env(), model.c_str(), session_options);
-    } catch (const Ort::Exception& e) {
-      throw Error(ErrorKind::bad_input,
-                  model.string() + ": not a loadable ONNX model: " + std::string(e.what()));
-    }
+    session_ = open_session(model, options);
     Ort::AllocatorWithDefaultOptions allocator;
     for (size_t i = 0; i < session_.GetInputCount(); ++i) {
       input_names_.push_back(session_.GetInputNameAllocated(i, allocator).get());

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
 #include "cli/pipelines.hpp"
 #include "core/image.hpp"
@@ -56,7 +57,7 @@ void print_stats(const char* name, const Json& s) {
 
 Json bench_in_process(const BenchOptions& options) {
   Pipelines pipelines = Pipelines::load({options.model, options.rec, options.cls, false},
-                                        BackendOptions{options.threads, true}, options.batch_size);
+                                        BackendOptions{options.threads, true, default_session_cache_dir()}, options.batch_size);
   if (pipelines.classifier) throw Error(ErrorKind::unsupported, options.model + ": bench runs detection, recognition or OCR packages");
   auto& [ocr, detector, recognizer, classifier] = pipelines;
   std::vector<std::vector<uint8_t>> encoded;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
 #include "core/image.hpp"
 #include "core/json_file.hpp"
@@ -48,7 +49,7 @@ std::string fixed(double value) {
 
 Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
   const auto samples = load_detection_dataset(options.dataset);
-  const BackendOptions backend{options.threads, true};
+  const BackendOptions backend{options.threads, true, default_session_cache_dir()};
   std::optional<Detector> detector;
   std::optional<Ocr> ocr;
   if (end_to_end) {
@@ -91,7 +92,7 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
 
 Json evaluate_recognition(const EvalOptions& options) {
   const auto samples = load_recognition_dataset(options.dataset);
-  Recognizer recognizer(options.model, BackendOptions{options.threads, true});
+  Recognizer recognizer(options.model, BackendOptions{options.threads, true, default_session_cache_dir()});
   RecognitionCounts counts;
   Progress progress(samples.size());
   for (const auto& sample : samples) {

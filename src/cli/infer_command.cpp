@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
 #include "cli/pipelines.hpp"
 #include "cli/visualize.hpp"
@@ -41,7 +42,7 @@ class Runner {
  public:
   explicit Runner(const InferOptions& options)
       : pipelines_(Pipelines::load({options.model, options.rec, options.cls, options.no_cls},
-                                   BackendOptions{options.threads, true}, options.batch_size, options.min_text_score)) {}
+                                   BackendOptions{options.threads, true, default_session_cache_dir()}, options.batch_size, options.min_text_score)) {}
 
   ImageOutput run(const cv::Mat& image) {
     if (auto& ocr = pipelines_.ocr) {

@@ -1,4 +1,5 @@
 // ocrserve: deploy and serve OCR models. Subcommands live in src/cli/*_command.cpp.
+#include <cstdlib>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -7,6 +8,10 @@
 #include "ocrserve/error.hpp"
 
 int main(int argc, char** argv) {
+  // ONNX Runtime 1.29 sends usage telemetry to Microsoft from Linux and keeps a device id and an
+  // event store under ~/.cache; a self-hosted server should not. ORT_DISABLE_TELEMETRY=0 opts in.
+  // Set here, before any thread starts, because setenv is not safe beside other threads.
+  setenv("ORT_DISABLE_TELEMETRY", "1", /*overwrite=*/0);
   CLI::App app{"ocrserve: run and serve OCR models (text detection and recognition) packaged as mmdeploy SDK models",
                "ocrserve"};
   app.set_version_flag("--version", "ocrserve 0.1.0");

@@ -49,6 +49,25 @@ class Cli : public ::testing::Test {
   fs::path dir_;
 };
 
+// With a home of its own, a run leaves the optimised-graph cache in ~/.cache/ocrserve (reused by
+// the next run) and nothing of ONNX Runtime's telemetry (device id, event store).
+TEST_F(Cli, KeepsItsGraphCacheInTheHomeAndSendsNoTelemetry) {
+  const std::string home = getenv("HOME") ? getenv("HOME") : "";
+  for (const char* name : {"OCRSERVE_CACHE_DIR", "XDG_CACHE_HOME", "ORT_DISABLE_TELEMETRY"}) unsetenv(name);
+  setenv("HOME", dir_.c_str(), 1);
+  const auto first = infer({"--model", (kModels / "ppocr-rec").string(), (kData / "demo/demo_text_recog.jpg").string()});
+  const auto second = infer({"--model", (kModels / "ppocr-rec").string(), (kData / "demo/demo_text_recog.jpg").string()});
+  setenv("HOME", home.c_str(), 1);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(nlohmann::json::parse(second.out)["text"], "STAR");
+  EXPECT_EQ(second.out, first.out);
+  size_t entries = 0;
+  for (const auto& entry : fs::directory_iterator(dir_ / ".cache" / "ocrserve")) entries += entry.path().extension() == ".ort";
+  EXPECT_EQ(entries, 1u);
+  EXPECT_FALSE(fs::exists(dir_ / ".cache" / "Microsoft"));
+}
+
 TEST_F(Cli, HelpListsCommandsAndOptions) {
   const auto top = run_process({kBinary, "--help"});
   EXPECT_EQ(top.exit_code, 0);
