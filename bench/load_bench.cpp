@@ -1,11 +1,13 @@
 // Load on a running server, and the same work in-process for a baseline measured in the same
-// run (bench/serve_bench.sh). Prints one JSON line per run.
+// run (bench/serve_bench.sh). Prints one JSON line per run. Both modes warm up first (every
+// image, on every worker or thread) and use the same graph cache as the server.
 //
 //   load_bench http PORT PATH CONCURRENCY REQUESTS IMAGE...
 //   load_bench inprocess PACKAGE[,REC[,CLS]] THREADS REQUESTS IMAGE...
 #include <cstdio>
 #include <sstream>
 
+#include "backend/session_cache.hpp"
 #include "core/image.hpp"
 #include "serve/load_generator.hpp"
 #include "serve/servable.hpp"
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
   LoadSummary summary;
   if (mode == "http") {
     const std::string url = std::string("http://127.0.0.1:") + argv[2] + argv[3];
+    // Warm-up, not timed: every image twice from two clients, so that both workers have run.
+    http_load(url, images, 2, 2 * images.size());
     summary = http_load(url, images, std::stoul(argv[4]), std::stoul(argv[5]));
   } else {
     // One pipeline per thread, as the server has one per worker.
@@ -38,7 +42,10 @@ int main(int argc, char** argv) {
     const size_t threads = std::stoul(argv[3]);
     std::vector<std::unique_ptr<Servable>> servables;
     for (size_t t = 0; t < threads; ++t) {
-      servables.push_back(std::make_unique<Servable>(ServableSpec::from_packages(parts[0], parts[1], parts[2])));
+      ServableSpec spec = ServableSpec::from_packages(parts[0], parts[1], parts[2]);
+      spec.backend.cache_dir = default_session_cache_dir();
+      servables.push_back(std::make_unique<Servable>(spec));
+      for (const auto& image : images) servables.back()->run({&image});  // warm-up, not timed
     }
     summary = drive_load(threads, std::stoul(argv[4]), [&](size_t t, size_t i) {
       return !servables[t]->run({&images[i % images.size()]}).front().error.has_value();

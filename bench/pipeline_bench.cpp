@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/session_cache.hpp"
 #include "core/image.hpp"
 #include "ocrserve/ocr.hpp"
 
@@ -88,7 +89,7 @@ int main(int argc, char** argv) {
   std::printf("| stage       | threads | decode ms | preprocess ms | inference ms | postprocess ms | total ms/image "
               "| pre+post share | images/s |\n|---|---|---|---|---|---|---|---|---|\n");
   for (int threads : {1, 2}) {
-    const BackendOptions backend{threads, true};
+    const BackendOptions backend{threads, true, default_session_cache_dir()};
     Detector detector(models / "ppocr-det", backend);
     print(measure("detection", threads, scenes, iterations,
                   [&](const cv::Mat& image, StageTimes* times) { detector.detect({image}, times); }));

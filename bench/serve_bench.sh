@@ -18,7 +18,7 @@ trap 'kill $(cat $work/pid 2>/dev/null) 2>/dev/null || true; rm -rf $work' EXIT
 words=$(ls $data/rec_toy/*.jpg)
 scenes="$data/demo/demo_text_ocr.jpg $data/det_toy/img_1.jpg $data/det_toy/img_2.jpg $data/det_toy/img_3.jpg"
 
-start_server() {  # $1: extra arguments; sets $port and $startup_ms
+start_server() {  # $1: extra arguments (--workers N first to override); sets $port and $startup_ms
   cat > $work/config.properties <<CONF
 inference_address=http://127.0.0.1:18080
 management_address=http://127.0.0.1:18081
@@ -26,7 +26,7 @@ metrics_address=http://127.0.0.1:18082
 job_queue_size=1000
 CONF
   local begin=$(date +%s%N)
-  TMPDIR=$work $bin start --foreground --ts-config $work/config.properties --workers $workers $1 > $work/out 2> $work/log &
+  TMPDIR=$work $bin start --foreground --ts-config $work/config.properties $1 > $work/out 2> $work/log &
   echo $! > $work/pid
   until curl -sf -o /dev/null http://127.0.0.1:18080/predictions/rec -T $data/demo/demo_text_recog.jpg; do sleep 0.01; done
   startup_ms=$(( ($(date +%s%N) - begin) / 1000000 ))
@@ -34,37 +34,59 @@ CONF
 }
 stop_server() { kill -TERM $(cat $work/pid); wait $(cat $work/pid) 2>/dev/null || true; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' /proc/$(cat $work/pid)/status; }
-field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d['$2'])" "$1"; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u +%Y-%m-%d)"
 echo
 echo "| model | clients | batching | served req/s | in-process req/s | served / in-process | p50 ms | p90 ms | p99 ms | errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
-for batching in off on; do
-  args="--batch-size 1"
-  [ $batching = on ] && args="--batch-size 8 --max-batch-delay 5"
+for batching in ${BATCHING:-off on}; do  # BATCHING=on: only those rows
+  args="--workers $workers --batch-size 1"
+  [ $batching = on ] && args="--workers $workers --batch-size 8 --max-batch-delay 5"
   start_server "$args"
   for model in rec ocr; do
     if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=600; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=40; fi
     for clients in 1 8 32; do
-      served=$($load http $port /predictions/$model $clients $n $images)
       threads=$(( clients < workers ? clients : workers ))
-      local_run=$($load inprocess $package $threads $n $images)
-      s=$(field "$served" throughput); l=$(field "$local_run" throughput)
-      printf "| %s | %s | %s | %.1f | %.1f | %.2f | %s | %s | %s | %s |\n" $model $clients $batching $s $l \
-        $(python3 -c "print($s / $l)") $(field "$served" p50_ms) $(field "$served" p90_ms) $(field "$served" p99_ms) $(field "$served" errors)
+      # Served and in-process alternate, three rounds: the machine's drift hits both alike.
+      for round in 1 2 3; do
+        $load http $port /predictions/$model $clients $n $images > $work/served.$round
+        $load inprocess $package $threads $n $images > $work/local.$round
+      done
+      python3 - $model $clients $batching $work <<'PY'
+import json, statistics, sys
+model, clients, batching, work = sys.argv[1:]
+served = [json.load(open(f"{work}/served.{r}")) for r in (1, 2, 3)]
+local = [json.load(open(f"{work}/local.{r}")) for r in (1, 2, 3)]
+ratio = statistics.median(s["throughput"] / l["throughput"] for s, l in zip(served, local))
+mid = sorted(served, key=lambda s: s["throughput"])[1]  # latencies of the median served run
+print(f"| {model} | {clients} | {batching} | {statistics.median(s['throughput'] for s in served):.1f} | "
+      f"{statistics.median(l['throughput'] for l in local):.1f} | {ratio:.2f} | {mid['p50_ms']:.1f} | "
+      f"{mid['p90_ms']:.1f} | {mid['p99_ms']:.1f} | {sum(s['errors'] for s in served)} |")
+PY
     done
   done
   stop_server
 done
 
 echo
-start_server "--batch-size 8 --max-batch-delay 5"
+start_server "--workers $workers --batch-size 8 --max-batch-delay 5"
 before=$(rss_mb)
 $load http $port /predictions/rec 8 5000 $words > /dev/null
 middle=$(rss_mb)
 $load http $port /predictions/rec 8 5000 $words > /dev/null
 after=$(rss_mb)
 stop_server
-echo "start to first answer (3 models, $workers workers each): ${startup_ms} ms"
-echo "resident memory: ${before} MB after start, ${middle} MB after 5,000 requests, ${after} MB after 10,000"
+echo "resident memory ($workers workers per model): ${before} MB after start, ${middle} MB after 5,000 requests, ${after} MB after 10,000"
+
+# Start to first answer with the defaults (3 models, 1 worker each): with the graph cache that
+# setup.sh filled, and with an empty cache each time (the first start after installing a model).
+startups() {  # $1: warm, or cold for an empty graph cache before every start
+  local all=()
+  for run in 1 2 3 4 5; do
+    [ $1 = cold ] && rm -rf $work/empty-cache
+    start_server ""; stop_server; all+=($startup_ms)
+  done
+  echo "${all[*]} (median $(printf '%s\n' "${all[@]}" | sort -n | sed -n 3p))"
+}
+echo "start to first answer, warm graph cache: $(startups warm) ms"
+echo "start to first answer, empty graph cache: $(OCRSERVE_CACHE_DIR=$work/empty-cache startups cold) ms"

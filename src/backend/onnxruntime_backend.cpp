@@ -45,6 +45,7 @@ Ort::Session open_session(const std::filesystem::path& model, const BackendOptio
   if (error) return create_session(model, session_options(options));
   const std::filesystem::path entry =
       session_cache_entry(options.cache_dir, model, std::string("onnxruntime ") + Ort::GetVersionString() + " all");
+  if (entry.empty()) return create_session(model, session_options(options));
   if (std::filesystem::exists(entry, error)) {
     Ort::SessionOptions cached = session_options(options);
     cached.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);  // optimised already

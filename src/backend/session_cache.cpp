@@ -10,9 +10,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <string_view>
 
-#include "ocrserve/error.hpp"
 
 namespace ocrserve {
 namespace {
@@ -39,18 +39,16 @@ const std::string& cpu_identity() {
 }
 
 // Hashes the file through a read-only mapping: no copy of a model that may be hundreds of MB.
-size_t file_hash(const fs::path& file) {
+// Empty when the file cannot be mapped (loading it will say why).
+std::optional<size_t> file_hash(const fs::path& file) {
   const int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(ErrorKind::not_found, file.string() + ": cannot open");
+  if (fd < 0) return std::nullopt;
   struct stat info {};
-  if (fstat(fd, &info) != 0 || info.st_size == 0) {
-    close(fd);
-    throw Error(ErrorKind::bad_input, file.string() + ": empty or unreadable model file");
-  }
-  const size_t size = static_cast<size_t>(info.st_size);
-  void* bytes = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  const bool mappable = fstat(fd, &info) == 0 && info.st_size > 0;
+  const size_t size = mappable ? static_cast<size_t>(info.st_size) : 0;
+  void* bytes = mappable ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
   close(fd);
-  if (bytes == MAP_FAILED) throw Error(ErrorKind::bad_input, file.string() + ": cannot map");
+  if (bytes == MAP_FAILED) return std::nullopt;
   const size_t hash = std::hash<std::string_view>{}(std::string_view(static_cast<const char*>(bytes), size));
   munmap(bytes, size);
   return hash;
@@ -69,7 +67,9 @@ fs::path default_session_cache_dir() {
 }
 
 fs::path session_cache_entry(const fs::path& dir, const fs::path& model, const std::string& runtime) {
-  const size_t key = file_hash(model) ^ (std::hash<std::string>{}(runtime + "\n" + cpu_identity()) * 0x9E3779B97F4A7C15ull);
+  const std::optional<size_t> model_hash = file_hash(model);
+  if (!model_hash) return {};
+  const size_t key = *model_hash ^ (std::hash<std::string>{}(runtime + "\n" + cpu_identity()) * 0x9E3779B97F4A7C15ull);
   char name[32];
   std::snprintf(name, sizeof name, "%016zx.ort", key);
   return dir / name;

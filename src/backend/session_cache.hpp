@@ -13,7 +13,8 @@ namespace ocrserve {
 std::filesystem::path default_session_cache_dir();
 
 // The entry for `model` under `dir`, "<key>.ort", where the key hashes the model file's bytes
-// with `runtime` (the runtime's version and settings) and this CPU's identity.
+// with `runtime` (the runtime's version and settings) and this CPU's identity. Empty when the
+// model cannot be read: it is then loaded without the cache, and that load says what is wrong.
 std::filesystem::path session_cache_entry(const std::filesystem::path& dir, const std::filesystem::path& model,
                                           const std::string& runtime);
 

@@ -143,17 +143,15 @@ std::vector<Job> ModelRunner::take_batch(Worker& worker) {
   std::unique_lock lock(mutex_);
   auto must_stop = [&] { return worker.stop || (closed_ && queue_.empty()); };
   // One worker assembles a batch at a time; the others wait here, where a stop reaches them.
-  ++idle_;
   wake_.wait(lock, [&] { return must_stop() || (!assembling_ && !queue_.empty()); });
-  --idle_;
   if (must_stop()) return {};
 
-  // On a CPU a batch is not cheaper per image than single runs, so while other workers are
-  // idle this one takes only its share of the queue and does not wait for more: batches form
-  // when every worker is busy, which is when they help.
-  size_t limit = settings_.batch_size;
-  if (idle_ > 0) limit = std::clamp<size_t>((queue_.size() + idle_) / (idle_ + 1), 1, settings_.batch_size);
-  const bool wait_for_more = idle_ == 0;
+  // On a CPU a batch is not cheaper per image than single runs, so batching must never leave a
+  // core idle: a worker takes only its share of the queue (rounded up), leaving the rest for the
+  // workers that finish next, and waits for a fuller batch only when it is the only worker.
+  const size_t workers = std::max<size_t>(workers_.size(), 1);
+  const size_t limit = std::clamp<size_t>((queue_.size() + workers - 1) / workers, 1, settings_.batch_size);
+  const bool wait_for_more = workers == 1;
 
   assembling_ = true;
   std::vector<Job> batch;

@@ -2,7 +2,7 @@
 // One served model version: a bounded job queue, N workers each with its own pipeline (its own
 // backend session), and TorchServe's dynamic batching — a worker takes the first queued job,
 // then waits up to max_batch_delay for more until batch_size images are held. Unlike
-// TorchServe, a worker does not wait (nor take more than its share) while others are idle.
+// TorchServe, with several workers a worker takes only its share of the queue and does not wait.
 #include <array>
 #include <atomic>
 #include <future>
@@ -102,7 +102,6 @@ class ModelRunner {
   bool closed_ = false;
   int next_worker_id_ = 9000;        // TorchServe numbers workers from its first port
   bool assembling_ = false;          // a worker is forming a batch (guarded by mutex_)
-  size_t idle_ = 0;                  // workers waiting for work (guarded by mutex_)
   std::mutex scaling_;               // one scale() or drain() at a time
 };
 

@@ -99,14 +99,16 @@ TEST(SessionCache, AnUnusableCacheDirectoryOnlyCostsTime) {
   const std::vector<float> expected = recognise(*open(kRec, {}));
   EXPECT_EQ(recognise(*open(kRec, scratch.path() / "file")), expected);
   EXPECT_EQ(recognise(*open(kRec, scratch.path() / "file" / "below")), expected);
-  // A broken model is still reported as one.
-  scratch.write("broken.onnx", "not a model");
-  try {
-    open(scratch.path() / "broken.onnx", scratch.path() / "cache");
-    FAIL() << "a broken model loaded";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
-    EXPECT_NE(std::string(e.what()).find("not a loadable ONNX model"), std::string::npos) << e.what();
+  // A broken or empty model is still reported as one.
+  for (const std::string bytes : {"not a model", ""}) {
+    scratch.write("broken.onnx", bytes);
+    try {
+      open(scratch.path() / "broken.onnx", scratch.path() / "cache");
+      FAIL() << "a broken model loaded";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+      EXPECT_NE(std::string(e.what()).find("not a loadable ONNX model"), std::string::npos) << e.what();
+    }
   }
   EXPECT_TRUE(files_in(scratch.path() / "cache").empty());
 }

@@ -326,9 +326,17 @@ TEST_F(ServerTest, ConcurrentClientsGetTheirOwnAnswers) {
   for (auto& client : clients) client.join();
   EXPECT_EQ(failed, 0);
   EXPECT_EQ(wrong, 0);
-  // Batching happened: some batch held more than one image.
+  // Batching happened: more batches in all than batches of one image.
   const auto metrics = http(server.metrics, "GET", "/metrics?name[]=ocrserve_batch_size").body;
-  EXPECT_NE(metrics.find("ocrserve_batch_size_count{model_name=\"rec\""), std::string::npos);
+  auto sample = [&](const std::string& prefix) {
+    const size_t at = metrics.find(prefix);
+    if (at == std::string::npos) return -1.0;
+    return std::stod(metrics.substr(metrics.find("} ", at) + 2));
+  };
+  const double singles = sample("ocrserve_batch_size_bucket{model_name=\"rec\",model_version=\"1.0\",hostname=\"");
+  const double batches = sample("ocrserve_batch_size_count{model_name=\"rec\"");
+  EXPECT_GE(singles, 0) << metrics;
+  EXPECT_GT(batches, singles) << metrics;
 }
 
 TEST_F(ServerTest, FullQueueAnswers503WithRetryAfter) {
