@@ -146,12 +146,15 @@ std::vector<Job> ModelRunner::take_batch(Worker& worker) {
   wake_.wait(lock, [&] { return must_stop() || (!assembling_ && !queue_.empty()); });
   if (must_stop()) return {};
 
-  // On a CPU a batch is not cheaper per image than single runs, so batching must never leave a
-  // core idle: a worker takes only its share of the queue (rounded up), leaving the rest for the
-  // workers that finish next, and waits for a fuller batch only when it is the only worker.
-  const size_t workers = std::max<size_t>(workers_.size(), 1);
-  const size_t limit = std::clamp<size_t>((queue_.size() + workers - 1) / workers, 1, settings_.batch_size);
-  const bool wait_for_more = workers == 1;
+  // A single worker follows TorchServe: up to batch_size images, waiting max_batch_delay for
+  // them. With several, since on a CPU a batch is not cheaper per image than single runs,
+  // batching must never leave a core idle: a worker takes only its share of the queue (rounded
+  // up), leaves the rest for the workers that finish next, and does not wait.
+  const size_t workers = workers_.size();
+  const bool alone = workers <= 1;
+  const size_t limit =
+      alone ? settings_.batch_size : std::clamp<size_t>((queue_.size() + workers - 1) / workers, 1, settings_.batch_size);
+  const bool wait_for_more = alone;
 
   assembling_ = true;
   std::vector<Job> batch;

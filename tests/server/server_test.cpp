@@ -25,6 +25,13 @@ using test::ServerProcess;
 
 std::string image(const std::string& name) { return test::slurp_text(kData / "demo" / name); }
 
+// The value of the first Prometheus sample whose line starts with `prefix`; -1 when none does.
+double sample_value(const std::string& metrics, const std::string& prefix) {
+  const size_t at = metrics.find(prefix);
+  if (at == std::string::npos) return -1;
+  return std::stod(metrics.substr(metrics.find("} ", at) + 2));
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -328,15 +335,27 @@ TEST_F(ServerTest, ConcurrentClientsGetTheirOwnAnswers) {
   EXPECT_EQ(wrong, 0);
   // Batching happened: more batches in all than batches of one image.
   const auto metrics = http(server.metrics, "GET", "/metrics?name[]=ocrserve_batch_size").body;
-  auto sample = [&](const std::string& prefix) {
-    const size_t at = metrics.find(prefix);
-    if (at == std::string::npos) return -1.0;
-    return std::stod(metrics.substr(metrics.find("} ", at) + 2));
-  };
-  const double singles = sample("ocrserve_batch_size_bucket{model_name=\"rec\",model_version=\"1.0\",hostname=\"");
-  const double batches = sample("ocrserve_batch_size_count{model_name=\"rec\"");
+  const double singles =
+      sample_value(metrics, "ocrserve_batch_size_bucket{model_name=\"rec\",model_version=\"1.0\",hostname=\"");
+  const double batches = sample_value(metrics, "ocrserve_batch_size_count{model_name=\"rec\"");
   EXPECT_GE(singles, 0) << metrics;
   EXPECT_GT(batches, singles) << metrics;
+}
+
+TEST_F(ServerTest, ASingleWorkerWaitsForAFullerBatch) {
+  // TorchServe's rule: the worker holds the first request up to max_batch_delay for more.
+  ServerProcess server({"--workers", "1", "--batch-size", "4", "--max-batch-delay", "1000"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&] { ok += http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg")).status == 200; });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(ok, 4);
+  const auto metrics = http(server.metrics, "GET", "/metrics?name[]=ocrserve_batch_size").body;
+  EXPECT_EQ(sample_value(metrics, "ocrserve_batch_size_sum{model_name=\"rec\""), 4) << metrics;
+  EXPECT_LT(sample_value(metrics, "ocrserve_batch_size_count{model_name=\"rec\""), 4) << metrics;
 }
 
 TEST_F(ServerTest, FullQueueAnswers503WithRetryAfter) {
