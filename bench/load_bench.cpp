@@ -45,11 +45,12 @@ int main(int argc, char** argv) {
       ServableSpec spec = ServableSpec::from_packages(parts[0], parts[1], parts[2]);
       spec.backend.cache_dir = default_session_cache_dir();
       servables.push_back(std::make_unique<Servable>(spec));
-      for (const auto& image : images) servables.back()->run({&image});  // warm-up, not timed
     }
-    summary = drive_load(threads, std::stoul(argv[4]), [&](size_t t, size_t i) {
-      return !servables[t]->run({&images[i % images.size()]}).front().error.has_value();
-    });
+    // Every thread first runs every image once, untimed, as the server's workers have.
+    summary = drive_load(
+        threads, std::stoul(argv[4]),
+        [&](size_t t, size_t i) { return !servables[t]->run({&images[i % images.size()]}).front().error.has_value(); },
+        images.size());
   }
   Json line = summary.json();
   line.erase("seconds");

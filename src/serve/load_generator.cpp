@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <latch>
 #include <memory>
 #include <thread>
 
@@ -109,13 +110,17 @@ Json LoadSummary::json() const {
           {"p99_ms", percentile(0.99)}};
 }
 
-LoadSummary drive_load(size_t concurrency, size_t requests, const std::function<bool(size_t, size_t)>& one) {
+LoadSummary drive_load(size_t concurrency, size_t requests, const std::function<bool(size_t, size_t)>& one,
+                       size_t warmup) {
   std::atomic<size_t> next{0}, errors{0};
   std::vector<std::vector<double>> latencies(concurrency);
-  const auto start = Clock::now();
+  std::latch warmed(static_cast<std::ptrdiff_t>(concurrency)), go(1);
   std::vector<std::thread> threads;
   for (size_t t = 0; t < concurrency; ++t) {
     threads.emplace_back([&, t] {
+      for (size_t i = 0; i < warmup; ++i) one(t, i);
+      warmed.count_down();
+      go.wait();
       for (size_t i; (i = next++) < requests;) {
         const auto begin = Clock::now();
         if (!one(t, i)) ++errors;
@@ -123,6 +128,9 @@ LoadSummary drive_load(size_t concurrency, size_t requests, const std::function<
       }
     });
   }
+  warmed.wait();
+  const auto start = Clock::now();
+  go.count_down();
   for (auto& thread : threads) thread.join();
   LoadSummary summary;
   summary.requests = requests;

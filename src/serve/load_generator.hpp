@@ -22,7 +22,11 @@ struct LoadSummary {
 };
 
 // Runs `requests` calls of `one(thread, index)` (true = success) on `concurrency` threads.
-LoadSummary drive_load(size_t concurrency, size_t requests, const std::function<bool(size_t, size_t)>& one);
+// Each thread first makes `warmup` untimed calls (indices 0..warmup-1): a fresh thread's first
+// calls pay for its allocator arena and scratch buffers, which a server's long-lived workers
+// paid long ago.
+LoadSummary drive_load(size_t concurrency, size_t requests, const std::function<bool(size_t, size_t)>& one,
+                       size_t warmup = 0);
 
 // POSTs the bodies round-robin to http://host:port/path over keep-alive connections.
 LoadSummary http_load(const std::string& url, const std::vector<std::string>& bodies, size_t concurrency, size_t requests);
