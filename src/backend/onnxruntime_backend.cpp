@@ -39,13 +39,14 @@ Ort::Session create_session(const std::filesystem::path& model, const Ort::Sessi
 // the model, whose optimised graph is saved for next time. A cache that cannot be read or
 // written costs time, never a failure.
 Ort::Session open_session(const std::filesystem::path& model, const BackendOptions& options) {
-  if (options.cache_dir.empty() || !options.optimize) return create_session(model, session_options(options));
+  const auto uncached = [&] { return create_session(model, session_options(options)); };
+  if (options.cache_dir.empty() || !options.optimize) return uncached();
   std::error_code error;
   std::filesystem::create_directories(options.cache_dir, error);
-  if (error) return create_session(model, session_options(options));
+  if (error) return uncached();
   const std::filesystem::path entry =
       session_cache_entry(options.cache_dir, model, std::string("onnxruntime ") + Ort::GetVersionString() + " all");
-  if (entry.empty()) return create_session(model, session_options(options));
+  if (entry.empty()) return uncached();
   if (std::filesystem::exists(entry, error)) {
     Ort::SessionOptions cached = session_options(options);
     cached.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_DISABLE_ALL);  // optimised already
@@ -67,7 +68,7 @@ Ort::Session open_session(const std::filesystem::path& model, const BackendOptio
     return session;
   } catch (const Ort::Exception&) {
     std::filesystem::remove(staging, error);
-    return create_session(model, session_options(options));  // reports the model's own error, if any
+    return uncached();  // reports the model's own error, if any
   }
 }
 

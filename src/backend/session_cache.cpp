@@ -10,8 +10,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 
 
 namespace ocrserve {
@@ -54,6 +56,28 @@ std::optional<size_t> file_hash(const fs::path& file) {
   return hash;
 }
 
+// The same file is hashed once per process: the workers of a model, and models that share a
+// network (det and ocr/det), all look up its entry. A file replaced since has another identity.
+std::optional<size_t> remembered_file_hash(const fs::path& file) {
+  struct stat info {};
+  if (stat(file.c_str(), &info) != 0) return std::nullopt;
+  const std::string identity = std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino) + ":" +
+                               std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." +
+                               std::to_string(info.st_mtim.tv_nsec);
+  static std::mutex mutex;
+  static std::unordered_map<std::string, size_t> known;
+  {
+    std::lock_guard lock(mutex);
+    if (const auto found = known.find(identity); found != known.end()) return found->second;
+  }
+  const std::optional<size_t> hash = file_hash(file);
+  if (hash) {
+    std::lock_guard lock(mutex);
+    known.emplace(identity, *hash);
+  }
+  return hash;
+}
+
 }  // namespace
 
 fs::path default_session_cache_dir() {
@@ -67,7 +91,7 @@ fs::path default_session_cache_dir() {
 }
 
 fs::path session_cache_entry(const fs::path& dir, const fs::path& model, const std::string& runtime) {
-  const std::optional<size_t> model_hash = file_hash(model);
+  const std::optional<size_t> model_hash = remembered_file_hash(model);
   if (!model_hash) return {};
   const size_t key = *model_hash ^ (std::hash<std::string>{}(runtime + "\n" + cpu_identity()) * 0x9E3779B97F4A7C15ull);
   char name[32];

@@ -79,6 +79,10 @@ TEST(SessionCache, EntriesDependOnTheModelBytes) {
   fs::copy_file(kRec, cache.path() / "copy.onnx");
   EXPECT_EQ(session_cache_entry(cache.path(), kRec, "runtime"),
             session_cache_entry(cache.path(), cache.path() / "copy.onnx", "runtime"));
+  // A file replaced at the same path is hashed again, not remembered.
+  fs::copy_file(kCls, cache.path() / "copy.onnx", fs::copy_options::overwrite_existing);
+  EXPECT_EQ(session_cache_entry(cache.path(), kCls, "runtime"),
+            session_cache_entry(cache.path(), cache.path() / "copy.onnx", "runtime"));
 }
 
 TEST(SessionCache, ADamagedEntryIsReplaced) {
