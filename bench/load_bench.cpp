@@ -9,12 +9,14 @@
 
 #include "backend/session_cache.hpp"
 #include "core/image.hpp"
+#include "core/process_memory.hpp"
 #include "serve/load_generator.hpp"
 #include "serve/servable.hpp"
 
 using namespace ocrserve;
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the ocrserve binary does
   if (argc < 6) {
     std::fprintf(stderr, "usage: load_bench http PORT PATH CONCURRENCY REQUESTS IMAGE...\n"
                          "       load_bench inprocess PACKAGE[,REC[,CLS]] THREADS REQUESTS IMAGE...\n");

@@ -11,6 +11,7 @@
 
 #include "backend/session_cache.hpp"
 #include "core/image.hpp"
+#include "core/process_memory.hpp"
 #include "ocrserve/ocr.hpp"
 
 namespace fs = std::filesystem;
@@ -78,6 +79,7 @@ void print(const Row& row) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the ocrserve binary does
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 3;
   const fs::path data = argc > 2 ? fs::path(argv[2]) : fs::path(OCRSERVE_DATA_DIR);
   const fs::path models = argc > 3 ? fs::path(argv[3]) : fs::path(OCRSERVE_MODELS_DIR);

@@ -3,7 +3,7 @@
 # Usage: bench/serve_bench.sh [BUILD_DIR]   (after setup.sh; prints Markdown for docs/benchmarks.md)
 #   - throughput and p50/p90/p99 for rec and ocr at 1, 8 and 32 clients, batching off and on
 #   - in-process baseline: the same pipeline in as many threads as the server has workers
-#   - start to first answer, and resident memory after start and after 10,000 requests
+#   - start to first answer, and resident memory after start and over 10,000 requests
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -39,6 +39,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo
 echo "| model | clients | batching | served req/s | in-process req/s | served / in-process | p50 ms | p90 ms | p99 ms | errors |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
+after_rows=""
 for batching in ${BATCHING:-off on}; do  # BATCHING=on: only those rows
   args="--workers $workers --batch-size 1"
   [ $batching = on ] && args="--workers $workers --batch-size 8 --max-batch-delay 5"
@@ -65,18 +66,24 @@ print(f"| {model} | {clients} | {batching} | {statistics.median(s['throughput'] 
 PY
     done
   done
+  after_rows="$after_rows${after_rows:+, }$(rss_mb) MB after the batching-$batching rows"
   stop_server
 done
-
 echo
-start_server "--workers $workers --batch-size 8 --max-batch-delay 5"
-before=$(rss_mb)
-$load http $port /predictions/rec 8 5000 $words > /dev/null
-middle=$(rss_mb)
-$load http $port /predictions/rec 8 5000 $words > /dev/null
-after=$(rss_mb)
+echo "resident memory with $workers workers per model: $after_rows"
+
+# Memory of the default server (3 models, 1 worker each) over 10,000 requests of mixed traffic:
+# ten rounds of 800 rec and 200 ocr requests at 8 clients.
+echo
+start_server ""
+rounds="$(rss_mb)"
+for round in $(seq 10); do
+  $load http $port /predictions/rec 8 800 $words > /dev/null
+  $load http $port /predictions/ocr 8 200 $scenes > /dev/null
+  rounds="$rounds $(rss_mb)"
+done
 stop_server
-echo "resident memory ($workers workers per model): ${before} MB after start, ${middle} MB after 5,000 requests, ${after} MB after 10,000"
+echo "resident memory (defaults), MB after start and after each 1,000 requests: $rounds"
 
 # Start to first answer with the defaults (3 models, 1 worker each): with the graph cache that
 # setup.sh filled, and with an empty cache each time (the first start after installing a model).

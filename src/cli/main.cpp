@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "core/process_memory.hpp"
 #include "ocrserve/error.hpp"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   // event store under ~/.cache; a self-hosted server should not. ORT_DISABLE_TELEMETRY=0 opts in.
   // Set here, before any thread starts, because setenv is not safe beside other threads.
   setenv("ORT_DISABLE_TELEMETRY", "1", /*overwrite=*/0);
+  ocrserve::keep_freed_memory_for_reuse();
   CLI::App app{"ocrserve: run and serve OCR models (text detection and recognition) packaged as mmdeploy SDK models",
                "ocrserve"};
   app.set_version_flag("--version", "ocrserve 0.1.0");
