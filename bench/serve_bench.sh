@@ -45,7 +45,7 @@ for batching in ${BATCHING:-off on}; do  # BATCHING=on: only those rows
   [ $batching = on ] && args="--workers $workers --batch-size 8 --max-batch-delay 5"
   start_server "$args"
   for model in rec ocr; do
-    if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=600; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=40; fi
+    if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=600; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=120; fi
     for clients in 1 8 32; do
       threads=$(( clients < workers ? clients : workers ))
       # Served and in-process alternate, three rounds: the machine's drift hits both alike.

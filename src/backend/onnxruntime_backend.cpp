@@ -14,8 +14,9 @@ namespace {
 
 // One environment per process, as ONNX Runtime requires; created on first use. It holds the one
 // CPU memory arena every session allocates from: with an arena per session, each worker of each
-// model keeps its own peak (a detector's is over 100 MB on a 960-pixel page) for good. The arena
-// grows by what is asked, not by powers of two, so a large page does not reserve twice its need.
+// model keeps the peak of its own activations for good (a detector's runs to tens of megabytes
+// on a 960-pixel page). The arena grows by what is asked, not by powers of two, so a large page
+// does not reserve twice its need.
 Ort::Env& ort_env() {
   static Ort::Env env = [] {
     Ort::Env created(ORT_LOGGING_LEVEL_ERROR, "ocrserve");
