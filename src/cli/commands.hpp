@@ -17,7 +17,8 @@ void add_bench_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 
 // Where the default packages (ppocr-det, ppocr-rec, ppocr-cls) live: $OCRSERVE_MODELS, else
-// the models/ folder beside the build directory of this executable, else ./models.
+// the models/ folder beside the build directory of this executable, else ./models; an error
+// that says how to install them when none holds them.
 std::filesystem::path default_models_dir();
 
 }  // namespace ocrserve

@@ -224,6 +224,27 @@ TEST_F(Cli, BrokenPackagesNameTheFileAndField) {
   }
 }
 
+// Without the default models, commands that need them say how to install them and leave no
+// half-made model folder behind.
+TEST_F(Cli, MissingDefaultModelsSayHowToInstallThem) {
+  const fs::path models = dir_ / "models", tmp = dir_ / "tmp";  // tmp: a pid file of its own
+  fs::create_directories(models);
+  fs::create_directories(tmp);
+  const std::string old_tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "";
+  setenv("OCRSERVE_MODELS", models.c_str(), 1);
+  const auto infer_result = infer({(kData / "demo/demo_text_det.jpg").string()});
+  setenv("TMPDIR", tmp.c_str(), 1);
+  const auto start_result = run_process({kBinary, "start", "--foreground"});
+  old_tmp.empty() ? unsetenv("TMPDIR") : setenv("TMPDIR", old_tmp.c_str(), 1);
+  unsetenv("OCRSERVE_MODELS");
+  for (const auto& r : {infer_result, start_result}) {
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find("OCRSERVE_MODELS=" + models.string() + " holds no ppocr-det"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  EXPECT_TRUE(fs::is_empty(models));
+}
+
 TEST_F(Cli, PackageWritesALoadablePackageAndRefusesToOverwrite) {
   const fs::path assets = fs::path(OCRSERVE_SOURCE_DIR) / "third_party/ocr-models/assets";
   const fs::path out = dir_ / "cls";
