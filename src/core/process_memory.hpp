@@ -9,8 +9,9 @@ namespace ocrserve {
 // thread's heap as soon as it is empty, so the next request faults every page in again: about
 // 40 MB per OCR request, which made a served request nearly twice as slow as it needs to be.
 // This keeps blocks up to 32 MB on the heap, holds up to 256 MB of free memory for reuse, and
-// pads each heap by 64 MB, which is also what keeps an emptied worker heap from being deleted
-// (without it, some starts with 2 workers per model still faulted on every OCR request).
+// sets a 64 MB top pad: glibc deletes an emptied heap only if the one before it has room for the
+// pad, and 64 MB is a whole heap, so none is deleted (before, some starts with 2 workers per model
+// still faulted on every OCR request).
 // An operator who sets glibc.malloc tunables in GLIBC_TUNABLES keeps them instead.
 void keep_freed_memory_for_reuse();
 

@@ -243,6 +243,17 @@ TEST_F(Cli, MissingDefaultModelsSayHowToInstallThem) {
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
   EXPECT_TRUE(fs::is_empty(models));
+
+  // An executable with no models/ folder beside it or above it (nor in the current folder).
+  const fs::path lone = dir_ / "bin" / "ocrserve";
+  fs::create_directories(lone.parent_path());
+  fs::copy_file(kBinary, lone);
+  const auto r = run_process({lone.string(), "infer", (kData / "demo/demo_text_det.jpg").string()});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("the default models are not installed: no models/ppocr-det beside " + lone.parent_path().string()),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("Run ./setup.sh"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, PackageWritesALoadablePackageAndRefusesToOverwrite) {
