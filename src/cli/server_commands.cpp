@@ -60,6 +60,17 @@ ServerConfig load_config(const StartOptions& options) {
   return config;
 }
 
+// The default OCR model is a folder of links to the three default packages.
+void assemble_default_ocr_model(const fs::path& models) {
+  const fs::path ocr = models / "ocr";
+  std::error_code ignored;
+  fs::create_directories(ocr, ignored);
+  for (const char* part : {"det", "rec", "cls"}) {
+    const fs::path link = ocr / part;
+    if (!fs::exists(link)) fs::create_directory_symlink(fs::absolute(models / (std::string("ppocr-") + part)), link, ignored);
+  }
+}
+
 // What to load at start-up: --models, else load_models, else the default models.
 std::vector<LoadRequest> startup_models(const StartOptions& options, ServerConfig& config) {
   std::string list;
@@ -80,6 +91,7 @@ std::vector<LoadRequest> startup_models(const StartOptions& options, ServerConfi
   if (list.empty()) {
     // The embedded defaults: det, rec and end-to-end ocr from the packages setup.sh made.
     const fs::path models = default_models_dir();
+    assemble_default_ocr_model(models);
     if (config.model_store.empty()) config.model_store = models;
     config.allowed_urls.push_back("file://" + fs::absolute(models).string() + "/.*");
     add("det", "file://" + fs::absolute(models / "ppocr-det").string());
@@ -118,16 +130,6 @@ void serve(const StartOptions& options, const std::function<void(const std::stri
   const auto start = std::chrono::steady_clock::now();
   ServerConfig config = load_config(options);
   auto requests = startup_models(options, config);
-  // The default OCR model is a folder assembled from the three default packages.
-  if (options.models.empty() && config.load_models.empty()) {
-    const fs::path ocr = default_models_dir() / "ocr";
-    std::error_code ignored;
-    fs::create_directories(ocr, ignored);
-    for (const char* part : {"det", "rec", "cls"}) {
-      const fs::path link = ocr / part;
-      if (!fs::exists(link)) fs::create_directory_symlink(fs::absolute(default_models_dir() / (std::string("ppocr-") + part)), link, ignored);
-    }
-  }
   Server server(config);
   server.load(requests);
   const BoundPorts ports = server.start();
