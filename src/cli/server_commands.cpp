@@ -1,4 +1,5 @@
 // `ocrserve start` and `ocrserve stop`: torchserve --start / --stop for OCR models.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,6 +69,20 @@ void assemble_default_ocr_model(const fs::path& models) {
   for (const char* part : {"det", "rec", "cls"}) {
     const fs::path link = ocr / part;
     if (!fs::exists(link)) fs::create_directory_symlink(fs::absolute(models / (std::string("ppocr-") + part)), link, ignored);
+  }
+}
+
+void detach_standard_streams(const fs::path& log) {
+  const int input = open("/dev/null", O_RDONLY);
+  int output = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (output < 0) output = open("/dev/null", O_WRONLY);
+  if (input >= 0) dup2(input, STDIN_FILENO);
+  if (output >= 0) {
+    dup2(output, STDOUT_FILENO);
+    dup2(output, STDERR_FILENO);
+  }
+  for (int fd : {input, output}) {
+    if (fd > STDERR_FILENO) close(fd);
   }
 }
 
@@ -179,6 +194,9 @@ void run_start(const StartOptions& options) {
     spdlog::set_default_logger(spdlog::basic_logger_mt("ocrserve", log.string()));
     spdlog::set_level(spdlog::level::info);
     spdlog::flush_every(std::chrono::seconds(1));
+    // Let go of the caller's stdin, stdout and stderr (a terminal or a pipe): `ocrserve start | tee`
+    // must end when start returns. Anything still printed goes to the log.
+    detach_standard_streams(log);
     auto tell = [&](const std::string& text) {
       [[maybe_unused]] auto written = write(channel[1], text.data(), text.size());
     };

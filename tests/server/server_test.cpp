@@ -501,6 +501,11 @@ TEST_F(ServerTest, BackgroundStartAndStop) {
   EXPECT_EQ(started.exit_code, 0) << started.err;
   EXPECT_NE(started.out.find("Inference API bound to http://127.0.0.1:"), std::string::npos) << started.out;
   EXPECT_TRUE(fs::exists(dir_ / ".ocrserve.pid"));
+  // The server let go of the caller's streams (else `ocrserve start | tee` would never end).
+  const fs::path fds = fs::path("/proc") / std::to_string(std::stoi(test::slurp_text(dir_ / ".ocrserve.pid"))) / "fd";
+  EXPECT_EQ(fs::read_symlink(fds / "0"), "/dev/null");
+  EXPECT_EQ(fs::read_symlink(fds / "1"), dir_ / "ocrserve.log");
+  EXPECT_EQ(fs::read_symlink(fds / "2"), dir_ / "ocrserve.log");
   const auto twice = test::run_process({OCRSERVE_BINARY, "start", "--ts-config", (dir_ / "config.properties").string()});
   EXPECT_EQ(twice.exit_code, 3);
   EXPECT_NE(twice.err.find("already running"), std::string::npos);
