@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # ocrserve beside its peers on the same images in the same run: @gutenye/ocr-node (npm; the same
 # PP-OCRv4 models through onnxruntime-node) and Tesseract 5 (Debian tesseract-ocr).
-# Prints a Markdown table: end-to-end OCR images/s on det_toy, detection hmean there (ICDAR 2015,
-# IoU 0.5) and recognition CER on rec_toy, with throughput ratios against ocr-node.
-# Usage: bench/peers/run.sh [BUILD_DIR]   (after setup.sh)
+# Default: a Markdown table of end-to-end OCR images/s on det_toy, detection hmean there (ICDAR
+# 2015, IoU 0.5) and recognition CER on rec_toy, with throughput ratios against ocr-node.
+# --accuracy: for each dev set (../shared/data/dev) and the MMOCR demo images, line accuracy and
+# exact rate (`ocrserve eval --task e2e`, the same scorer for all three) and images/s, one table.
+# Usage: bench/peers/run.sh [--accuracy] [BUILD_DIR]   (after setup.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+mode=speed
+if [ "${1:-}" = "--accuracy" ]; then mode=accuracy; shift; fi
 bin=${1:-$root/build}/ocrserve
 data=$root/../shared/data/mmocr
 models=$root/models
@@ -18,6 +22,11 @@ if [ ! -d "$here/node_modules/@gutenye/ocr-node" ]; then
   # onnxruntime-node's install script fetches GPU providers from nuget.org, which is out of reach
   # and not needed: its CPU binaries ship inside the npm package.
   (cd "$here" && npm install --silent --ignore-scripts --no-audit --no-fund --no-save @gutenye/ocr-node@1.4.8)
+fi
+
+if [ $mode = accuracy ]; then
+  "$here/accuracy.sh" "$bin" "$work"
+  exit
 fi
 
 scenes=$(ls $data/det_toy/img_*.jpg)

@@ -2,12 +2,16 @@
 // mmdeploy's test step. A table on the terminal, --json for machines.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
+#include "cli/pipelines.hpp"
+#include "core/result_json.hpp"
 #include "core/image.hpp"
 #include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
@@ -17,8 +21,11 @@
 namespace ocrserve {
 namespace {
 
+namespace fs = std::filesystem;
+
 struct EvalOptions {
-  std::string task, model, rec, cls, dataset, json_out;
+  std::string task, model, rec, cls, dataset, json_out, predictions;
+  bool no_cls = false;
   double iou = 0.5;
   int threads = 1;
 };
@@ -47,47 +54,80 @@ std::string fixed(double value) {
   return text;
 }
 
+// OCR results saved by `ocrserve infer` over several images (or any system that writes the same
+// shape), by image file name: what --predictions scores instead of running a pipeline.
+std::map<std::string, OcrResult> read_predictions(const std::string& file) {
+  const Json json = read_json_file(file);
+  if (!json.is_array()) throw Error(ErrorKind::bad_input, file + ": expected a list of {\"image\", \"result\"} as infer writes");
+  std::map<std::string, OcrResult> predictions;
+  for (const auto& item : json) {
+    if (!item.is_object() || !item.contains("image") || !item["image"].is_string()) {
+      throw Error(ErrorKind::bad_input, file + ": an entry has no \"image\" name");
+    }
+    const std::string name = fs::path(item["image"].get<std::string>()).filename().string();
+    predictions[name] = item.contains("result") ? ocr_from_json(item["result"]) : OcrResult{};
+  }
+  return predictions;
+}
+
 Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
   const auto samples = load_detection_dataset(options.dataset);
-  const BackendOptions backend{options.threads, true, default_session_cache_dir()};
-  std::optional<Detector> detector;
-  std::optional<Ocr> ocr;
-  if (end_to_end) {
-    if (options.rec.empty()) throw Error(ErrorKind::bad_input, "--task e2e needs --rec");
-    ocr.emplace(OcrOptions{options.model, options.rec, options.cls, backend, 8});
+  const bool boxes = std::any_of(samples.begin(), samples.end(), [](const auto& sample) { return sample.has_boxes; });
+  if (!end_to_end && !boxes) throw Error(ErrorKind::bad_input, options.dataset + ": --task det needs boxes; a transcription list has none");
+  std::optional<Pipelines> pipelines;
+  std::map<std::string, OcrResult> predictions;
+  if (!options.predictions.empty()) {
+    if (!end_to_end) throw Error(ErrorKind::bad_input, "--predictions scores OCR results: use it with --task e2e");
+    predictions = read_predictions(options.predictions);
   } else {
-    detector.emplace(options.model, backend);
+    if (!end_to_end && options.model.empty()) throw Error(ErrorKind::bad_input, "--task det needs --model");
+    const BackendOptions backend{options.threads, true, default_session_cache_dir()};
+    pipelines.emplace(Pipelines::load({options.model, options.rec, options.cls, options.no_cls}, backend, 8));
+    if (end_to_end && !pipelines->ocr) throw Error(ErrorKind::bad_input, "--task e2e needs a detection --model and --rec");
   }
   DetectionCounts counts;
+  LineAccuracy lines;
   Progress progress(samples.size());
   for (const auto& sample : samples) {
     if (end_to_end && !sample.has_text) {
       throw Error(ErrorKind::bad_input, options.dataset + ": end-to-end evaluation needs transcriptions; " +
                                             sample.image.string() + " has none");
     }
-    const cv::Mat image = read_image(sample.image);
     std::vector<Polygon> polygons;
     std::vector<std::string> texts;
     if (end_to_end) {
-      const OcrResult items = ocr->run({image}).front();  // a named copy: front() of a temporary would dangle
+      OcrResult items;
+      if (pipelines) {
+        items = pipelines->ocr->run({read_image(sample.image)}).front();
+      } else if (auto found = predictions.find(sample.image.filename().string()); found != predictions.end()) {
+        items = found->second;
+      }
       for (const auto& item : items) polygons.push_back(item.polygon), texts.push_back(item.text);
-      counts += match_detections(sample.regions, polygons, options.iou, &texts, equal_ignoring_case_symbol);
+      if (sample.has_boxes) counts += match_detections(sample.regions, polygons, options.iou, &texts, equal_ignoring_case_symbol);
+      lines.add(sample.regions, texts);
     } else {
-      const DetectionResult regions = detector->detect({image}).front();
+      const DetectionResult regions = pipelines->detector->detect({read_image(sample.image)}).front();
       for (const auto& region : regions) polygons.push_back(region.polygon);
       counts += match_detections(sample.regions, polygons, options.iou);
     }
     progress.step();
   }
-  return {{"task", end_to_end ? "e2e" : "det"},
-          {"images", samples.size()},
-          {"truth", counts.truth},
-          {"detected", counts.detected},
-          {"matched", counts.matched},
-          {"precision", counts.precision()},
-          {"recall", counts.recall()},
-          {"hmean", counts.hmean()},
-          {"iou_threshold", options.iou}};
+  Json result = {{"task", end_to_end ? "e2e" : "det"}, {"images", samples.size()}};
+  if (boxes) {
+    result.update(Json{{"truth", counts.truth},
+                 {"detected", counts.detected},
+                 {"matched", counts.matched},
+                 {"precision", counts.precision()},
+                 {"recall", counts.recall()},
+                 {"hmean", counts.hmean()},
+                 {"iou_threshold", options.iou}});
+  }
+  if (end_to_end) {
+    result["lines"] = lines.lines;
+    result["line_accuracy"] = lines.accuracy();
+    result["line_exact"] = lines.exact_rate();
+  }
+  return result;
 }
 
 Json evaluate_recognition(const EvalOptions& options) {
@@ -109,6 +149,7 @@ Json evaluate_recognition(const EvalOptions& options) {
 }
 
 void run_eval(const EvalOptions& options) {
+  if (options.task == "rec" && options.model.empty()) throw Error(ErrorKind::bad_input, "--task rec needs --model");
   const Json result = options.task == "rec" ? evaluate_recognition(options) : evaluate_detection(options, options.task == "e2e");
   std::printf("%s on %s\n", options.task.c_str(), options.dataset.c_str());
   for (const auto& [key, value] : result.items()) {
@@ -130,12 +171,16 @@ void add_eval_command(CLI::App& app) {
   command->footer(
       "det: ICDAR 2015 precision / recall / hmean (polygon IoU, one-to-one matching, don't-care regions excluded). "
       "rec: word accuracy (exact and ignoring case and symbols, as MMOCR) and character error rate. "
-      "e2e: detection matching plus equal text (ignoring case and symbols). Data sets: MMOCR 1.x annotation JSON, "
-      "a folder of ICDAR 2015 gt_*.txt files beside their images, or an image<TAB>text list (see docs/evaluation.md).");
+      "e2e: detection matching plus equal text (ignoring case and symbols), and line accuracy: each truth line against "
+      "the recognised text that reads most like it (1 - edits / length, case and spaces ignored). Data sets: MMOCR 1.x annotation JSON, "
+      "a folder of ICDAR 2015 gt_*.txt files (beside the images, or gt/ beside images/), or an image<TAB>text list (see docs/evaluation.md).");
   command->add_option("--task", options->task, "det, rec or e2e")->required()->check(CLI::IsMember({"det", "rec", "e2e"}));
-  command->add_option("-m,--model", options->model, "Package (the detector for e2e)")->required();
+  command->add_option("-m,--model", options->model, "Package (the detector for e2e; default for e2e: the default packages)");
   command->add_option("-r,--rec", options->rec, "Recognition package for e2e");
   command->add_option("-c,--cls", options->cls, "Angle-classifier package for e2e");
+  command->add_flag("--no-cls", options->no_cls, "e2e without --model: skip the default angle classifier");
+  command->add_option("--predictions", options->predictions,
+                      "e2e: score these saved OCR results (infer's JSON for several images) instead of running a model");
   command->add_option("-d,--dataset", options->dataset, "Annotation file or ICDAR folder")->required();
   command->add_option("--iou", options->iou, "IoU threshold for a match")->default_val(0.5)->check(CLI::Range(0.0, 1.0));
   command->add_option("-t,--threads", options->threads, "Inference threads")->default_val(1)->check(CLI::Range(0, 256));

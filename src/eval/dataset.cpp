@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/json_file.hpp"
@@ -38,6 +39,67 @@ const Json& data_list(const Json& json, const fs::path& file) {
   return json["data_list"];
 }
 
+// ICDAR folders come two ways: gt_<stem>.txt beside the images, or images/ (imgs/) beside
+// gt/ (annotations/), as the data sets' own archives and ../shared/data/dev lay them out.
+std::pair<fs::path, fs::path> icdar_folders(const fs::path& root) {
+  fs::path images = root, ground_truth = root;
+  for (const char* name : {"images", "imgs"}) {
+    if (fs::is_directory(root / name)) {
+      images = root / name;
+      break;
+    }
+  }
+  for (const char* name : {"gt", "annotations"}) {
+    if (fs::is_directory(root / name)) {
+      ground_truth = root / name;
+      break;
+    }
+  }
+  return {images, ground_truth};
+}
+
+// Splits a text line on tabs.
+std::vector<std::string> tab_fields(const std::string& line) {
+  std::vector<std::string> fields;
+  size_t start = 0;
+  for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) fields.push_back(line.substr(start, tab - start));
+  fields.push_back(line.substr(start));
+  return fields;
+}
+
+std::ifstream open_list(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorKind::not_found, path.string() + ": dataset not found");
+  return in;
+}
+
+std::vector<DetectionSample> read_transcription_list(const fs::path& path) {
+  std::ifstream in = open_list(path);
+  const fs::path base = fs::is_directory(path.parent_path() / "images") ? path.parent_path() / "images" : path.parent_path();
+  std::map<fs::path, DetectionSample> by_image;
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const std::vector<std::string> fields = tab_fields(line);
+    if (fields.size() < 2) {
+      throw Error(ErrorKind::bad_input, path.string() + ": line " + std::to_string(number) + ": expected image<TAB>text");
+    }
+    const fs::path image = resolve_image(base, fields[0]);
+    DetectionSample& sample = by_image[image];
+    sample.image = image;
+    sample.has_text = true;
+    sample.has_boxes = false;
+    for (size_t i = 1; i < fields.size(); ++i) {
+      if (!fields[i].empty()) sample.regions.push_back({{}, fields[i], fields[i] == "###"});
+    }
+  }
+  if (by_image.empty()) throw Error(ErrorKind::bad_input, path.string() + ": no image<TAB>text lines");
+  std::vector<DetectionSample> samples;
+  for (auto& [image, sample] : by_image) samples.push_back(std::move(sample));
+  return samples;
+}
+
 }  // namespace
 
 std::vector<TruthRegion> read_icdar_ground_truth(const fs::path& file) {
@@ -72,20 +134,25 @@ std::vector<TruthRegion> read_icdar_ground_truth(const fs::path& file) {
 std::vector<DetectionSample> load_detection_dataset(const fs::path& path) {
   std::vector<DetectionSample> samples;
   if (fs::is_directory(path)) {
-    for (const auto& entry : fs::directory_iterator(path)) {
+    const auto [images, ground_truth] = icdar_folders(path);
+    for (const auto& entry : fs::directory_iterator(ground_truth)) {
       const std::string name = entry.path().filename().string();
       if (name.rfind("gt_", 0) != 0 || entry.path().extension() != ".txt") continue;
       const std::string stem = entry.path().stem().string().substr(3);
       DetectionSample sample;
-      for (const char* extension : {".jpg", ".png", ".jpeg", ".bmp"}) {
-        if (fs::exists(path / (stem + extension))) sample.image = path / (stem + extension);
+      for (const char* extension : {".jpg", ".png", ".jpeg", ".bmp", ".JPG", ".PNG", ".JPEG"}) {
+        if (sample.image.empty() && fs::exists(images / (stem + extension))) sample.image = images / (stem + extension);
       }
-      if (sample.image.empty()) throw Error(ErrorKind::not_found, entry.path().string() + ": no image " + stem + ".jpg beside it");
+      if (sample.image.empty()) {
+        throw Error(ErrorKind::not_found, entry.path().string() + ": no image " + stem + ".jpg in " + images.string());
+      }
       sample.regions = read_icdar_ground_truth(entry.path());
       sample.has_text = true;
       samples.push_back(std::move(sample));
     }
-    if (samples.empty()) throw Error(ErrorKind::bad_input, path.string() + ": no gt_*.txt ground-truth files");
+    if (samples.empty()) throw Error(ErrorKind::bad_input, path.string() + ": no gt_*.txt ground-truth files (looked in the folder and in gt/ or annotations/)");
+  } else if (path.extension() != ".json") {
+    samples = read_transcription_list(path);
   } else {
     const Json json = read_json_file(path);
     for (const auto& item : data_list(json, path)) {
@@ -121,8 +188,7 @@ std::vector<RecognitionSample> load_recognition_dataset(const fs::path& path) {
     }
     return samples;
   }
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorKind::not_found, path.string() + ": dataset not found");
+  std::ifstream in = open_list(path);
   std::string line;
   for (size_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();

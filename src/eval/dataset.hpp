@@ -13,6 +13,7 @@ struct DetectionSample {
   std::filesystem::path image;
   std::vector<TruthRegion> regions;
   bool has_text = false;  // transcriptions known (ICDAR txt, or MMOCR instances with "text")
+  bool has_boxes = true;  // false for a transcription list: lines without places (line accuracy only)
 };
 
 struct RecognitionSample {
@@ -20,7 +21,9 @@ struct RecognitionSample {
   std::string text;
 };
 
-// A .json file (MMOCR textdet) or a folder of gt_<image>.txt files beside their images.
+// A .json file (MMOCR textdet), a folder of gt_<image>.txt files (beside the images, or gt/
+// beside images/), or a transcription list: image<TAB>line[<TAB>line…] rows, one image's lines
+// on one row or on several, images relative to the list or in images/ beside it.
 std::vector<DetectionSample> load_detection_dataset(const std::filesystem::path& path);
 // A .json file (MMOCR textrecog) or a text file of image<TAB>text lines (paths relative to it).
 std::vector<RecognitionSample> load_recognition_dataset(const std::filesystem::path& path);

@@ -3,7 +3,9 @@
 #include <polyclipping/clipper.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdint>
 
 namespace ocrserve {
 namespace {
@@ -47,6 +49,51 @@ std::vector<uint32_t> code_points(const std::string& text) {
     i += length;
   }
   return points;
+}
+
+void append_utf8(std::string& out, uint32_t point) {
+  if (point < 0x80) {
+    out += static_cast<char>(point);
+  } else if (point < 0x800) {
+    out += static_cast<char>(0xC0 | (point >> 6));
+    out += static_cast<char>(0x80 | (point & 0x3F));
+  } else if (point < 0x10000) {
+    out += static_cast<char>(0xE0 | (point >> 12));
+    out += static_cast<char>(0x80 | ((point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (point & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (point >> 18));
+    out += static_cast<char>(0x80 | ((point >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((point >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (point & 0x3F));
+  }
+}
+
+// Levenshtein distance from x to y, or with `within` to the closest substring of y: the
+// first row is then all zeros (any start is free) and the best of the last row wins (any end).
+size_t edit_distance(const std::vector<uint32_t>& x, const std::vector<uint32_t>& y, bool within) {
+  std::vector<size_t> row(y.size() + 1);
+  for (size_t j = 0; j <= y.size(); ++j) row[j] = within ? 0 : j;
+  for (size_t i = 1; i <= x.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= y.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return within ? *std::min_element(row.begin(), row.end()) : row[y.size()];
+}
+
+// What line accuracy compares: lower-case ASCII, no white space, no plate dot.
+std::vector<uint32_t> reading_form(const std::string& text) {
+  std::vector<uint32_t> form;
+  for (uint32_t point : code_points(text)) {
+    if (point == ' ' || (point >= '\t' && point <= '\r') || point == 0xA0 || point == 0x3000 || point == 0xB7) continue;
+    form.push_back(point < 0x80 ? static_cast<uint32_t>(std::tolower(static_cast<int>(point))) : point);
+  }
+  return form;
 }
 
 }  // namespace
@@ -101,9 +148,12 @@ DetectionCounts match_detections(const std::vector<TruthRegion>& truth, const st
 
 std::string ignore_case_symbol(const std::string& text) {
   std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c)) out += static_cast<char>(std::tolower(c));
-    else if (c >= 0x80) out += static_cast<char>(c);  // non-ASCII letters (CJK) are kept
+  for (uint32_t point : code_points(text)) {
+    if (point < 0x80) {
+      if (std::isalnum(static_cast<int>(point))) out += static_cast<char>(std::tolower(static_cast<int>(point)));
+    } else if (point >= 0x4E00 && point <= 0x9FA5) {
+      append_utf8(out, point);
+    }
   }
   return out;
 }
@@ -113,22 +163,29 @@ bool equal_ignoring_case_symbol(const std::string& truth, const std::string& pre
 }
 
 size_t edit_distance(const std::string& a, const std::string& b) {
-  const auto x = code_points(a), y = code_points(b);
-  std::vector<size_t> row(y.size() + 1);
-  for (size_t j = 0; j <= y.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= x.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= y.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[y.size()];
+  return edit_distance(code_points(a), code_points(b), false);
+}
+
+size_t substring_edit_distance(const std::string& needle, const std::string& haystack) {
+  return edit_distance(code_points(needle), code_points(haystack), true);
 }
 
 size_t utf8_length(const std::string& text) { return code_points(text).size(); }
+
+void LineAccuracy::add(const std::vector<TruthRegion>& truth, const std::vector<std::string>& recognised) {
+  std::vector<std::vector<uint32_t>> texts;
+  for (const auto& text : recognised) texts.push_back(reading_form(text));
+  for (const auto& region : truth) {
+    if (region.ignore) continue;
+    const std::vector<uint32_t> line = reading_form(region.text);
+    if (line.empty()) continue;
+    size_t best = line.size();
+    for (const auto& text : texts) best = std::min(best, edit_distance(line, text, true));
+    ++lines;
+    similarity += 1.0 - static_cast<double>(best) / line.size();
+    exact += best == 0;
+  }
+}
 
 void RecognitionCounts::add(const std::string& truth, const std::string& predicted) {
   ++words;

@@ -43,7 +43,8 @@ DetectionCounts match_detections(const std::vector<TruthRegion>& truth, const st
                                  double iou_threshold = 0.5, const std::vector<std::string>* predicted_texts = nullptr,
                                  TextEqual text_equal = nullptr);
 
-// MMOCR's "ignore case symbol": lower case, only letters and digits kept.
+// MMOCR's "ignore case symbol": lower case, only ASCII letters and digits and CJK ideographs
+// (U+4E00–U+9FA5) kept; separators such as the plate dot "·" go.
 std::string ignore_case_symbol(const std::string& text);
 bool equal_ignoring_case_symbol(const std::string& truth, const std::string& predicted);
 
@@ -67,5 +68,27 @@ struct RecognitionCounts {
   double word_accuracy_ignore_case_symbol() const { return words ? static_cast<double>(ignore_case_symbol) / words : 0.0; }
   double cer() const { return characters ? static_cast<double>(edits) / characters : 0.0; }
 };
+
+// How well a page was read, line by line, whatever the granularity of either side: each truth
+// line is compared with the recognised text that reads most like it, where a truth word may be
+// part of a recognised line (approximate substring match). Case, white space and the plate dot
+// "·" are ignored; the similarity is 1 - edits / truth length (at least 0); exact = no edits.
+struct LineAccuracy {
+  size_t lines = 0;        // truth lines with text (don't-care regions are not counted)
+  double similarity = 0;   // summed over lines
+  size_t exact = 0;
+  LineAccuracy& operator+=(const LineAccuracy& other) {
+    lines += other.lines, similarity += other.similarity, exact += other.exact;
+    return *this;
+  }
+  // One image: its truth lines against all the texts recognised in it.
+  void add(const std::vector<TruthRegion>& truth, const std::vector<std::string>& recognised);
+  double accuracy() const { return lines ? similarity / lines : 0.0; }
+  double exact_rate() const { return lines ? static_cast<double>(exact) / lines : 0.0; }
+};
+
+// The fewest edits that turn `needle` into some substring of `haystack` (Sellers' algorithm),
+// over Unicode code points.
+size_t substring_edit_distance(const std::string& needle, const std::string& haystack);
 
 }  // namespace ocrserve

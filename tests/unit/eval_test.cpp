@@ -72,6 +72,10 @@ TEST(Recognition, EditDistanceAndAccuracy) {
   EXPECT_EQ(edit_distance("中文", "中国"), 1u);  // code points, not bytes
   EXPECT_EQ(utf8_length("中文"), 2u);
   EXPECT_EQ(ignore_case_symbol("Hello, World!"), "helloworld");
+  // MMOCR keeps ASCII letters and digits and CJK ideographs: the plate dot goes, accents too.
+  EXPECT_EQ(ignore_case_symbol("皖A·Y766D"), "皖ay766d");
+  EXPECT_EQ(ignore_case_symbol("Café（1）"), "caf1");
+  EXPECT_TRUE(equal_ignoring_case_symbol("皖AY766D", "皖A·Y766D"));
   RecognitionCounts counts;
   counts.add("Hello", "Hello");
   counts.add("Hello", "hello!");
@@ -80,6 +84,62 @@ TEST(Recognition, EditDistanceAndAccuracy) {
   EXPECT_NEAR(counts.word_accuracy(), 1.0 / 3, 1e-9);
   EXPECT_NEAR(counts.word_accuracy_ignore_case_symbol(), 2.0 / 3, 1e-9);
   EXPECT_NEAR(counts.cer(), (0 + 2 + 3) / 16.0, 1e-9);  // H→h and the "!" are two edits
+}
+
+TEST(LineAccuracy, SubstringEditDistance) {
+  EXPECT_EQ(substring_edit_distance("world", "hello world!"), 0u);
+  EXPECT_EQ(substring_edit_distance("wor1d", "hello world"), 1u);
+  EXPECT_EQ(substring_edit_distance("abc", ""), 3u);
+  EXPECT_EQ(substring_edit_distance("", "abc"), 0u);
+  EXPECT_EQ(substring_edit_distance("中文", "这是中国字"), 1u);
+}
+
+TEST(LineAccuracy, EachTruthLineAgainstTheTextThatReadsMostLikeIt) {
+  const std::vector<TruthRegion> truth = {{square(0, 0), "TOTAL 12.00", false},  // read, other spacing and case
+                                          {square(0, 20), "Date", false},        // a word inside a read line
+                                          {square(0, 40), "Tax 6%", false},      // read as "Tax 67": 1 of 5
+                                          {square(0, 60), "MISSING", false},     // not read at all
+                                          {square(0, 80), "###", true},          // don't care: not counted
+                                          {square(0, 90), "皖AY766D", false}};   // plate dot ignored
+  LineAccuracy lines;
+  lines.add(truth, {"Total  12.00", "Date: 01/02/2018", "tax 67", "皖A·Y766D"});
+  EXPECT_EQ(lines.lines, 5u);
+  EXPECT_EQ(lines.exact, 3u);
+  EXPECT_NEAR(lines.accuracy(), (1 + 1 + 0.8 + 0 + 1) / 5.0, 1e-9);
+  EXPECT_NEAR(lines.exact_rate(), 3 / 5.0, 1e-9);
+  LineAccuracy none;
+  none.add(truth, {});
+  EXPECT_EQ(none.lines, 5u);
+  EXPECT_DOUBLE_EQ(none.accuracy(), 0.0);
+}
+
+TEST(Datasets, DevSetFoldersAndTranscriptionLists) {
+  const std::filesystem::path dev = OCRSERVE_DATA_DIR "/dev";
+  // images/ beside gt/: the layout of the dev sets and of the data sets' own archives.
+  const auto sroie = load_detection_dataset(dev / "sroie");
+  ASSERT_EQ(sroie.size(), 20u);
+  size_t lines = 0;
+  for (const auto& sample : sroie) {
+    EXPECT_EQ(sample.image.parent_path().filename(), "images");
+    EXPECT_TRUE(sample.has_boxes);
+    lines += sample.regions.size();
+  }
+  EXPECT_EQ(lines, 1046u);
+  // A transcription list: lines without boxes, one row per line (dev) or per image (MMOCR demo).
+  const auto zh = load_detection_dataset(dev / "zh" / "labels.tsv");
+  ASSERT_EQ(zh.size(), 11u);
+  EXPECT_FALSE(zh[0].has_boxes);
+  ASSERT_EQ(zh[0].regions.size(), 1u);
+  EXPECT_EQ(zh[0].regions[0].text.rfind("皖A", 0), 0u);
+  const auto demo = load_detection_dataset(kData / "demo" / "labels.tsv");
+  ASSERT_EQ(demo.size(), 3u);
+  EXPECT_EQ(demo[0].image.filename(), "demo_text_det.jpg");
+  EXPECT_EQ(demo[0].regions.size(), 9u);
+  EXPECT_EQ(demo[0].regions[0].text, "Octavia Hill");
+  const auto list = std::filesystem::temp_directory_path() / ("ocrserve-lines-" + std::to_string(getpid()) + ".tsv");
+  std::ofstream(list) << "missing.jpg\tTEXT\n";
+  EXPECT_THROW(load_detection_dataset(list), Error);  // the image named is not there
+  std::filesystem::remove(list);
 }
 
 TEST(Datasets, IcdarFolderAndMmocrJsonAgree) {
