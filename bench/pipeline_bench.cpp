@@ -111,7 +111,12 @@ int main(int argc, char** argv) {
     }
     batch_row.wall = Clock::now() - batch_start;
     print(batch_row);
-    Ocr ocr({models / "ppocr-det", models / "ppocr-rec", models / "ppocr-cls", backend});
+    OcrOptions options;
+    options.detector = models / "ppocr-det";
+    options.recognizer = models / "ppocr-rec";
+    options.classifier = models / "ppocr-cls";
+    options.backend = backend;
+    Ocr ocr(options);
     std::vector<Input> ocr_inputs = scenes;
     ocr_inputs.insert(ocr_inputs.end(), demos.begin(), demos.end());
     print(measure("ocr", threads, ocr_inputs, iterations,

@@ -19,7 +19,8 @@ class Detector {
  public:
   // Error(not_found / bad_input / unsupported) naming the file and field for a broken package,
   // or one whose postprocessor is not a detection postprocessor.
-  explicit Detector(const std::filesystem::path& package_dir, const BackendOptions& options = {});
+  explicit Detector(const std::filesystem::path& package_dir, const BackendOptions& options = {},
+                    const DetectionSettings& settings = {});
   ~Detector();
   Detector(Detector&&) noexcept;
 

@@ -20,6 +20,7 @@ struct OcrOptions {
   BackendOptions backend;
   size_t batch_size = 8;             // crops per recognition batch
   float min_text_score = 0.5f;       // lines recognised with a lower score are dropped (PaddleOCR's drop_score)
+  DetectionSettings detection;       // overrides of the detector package's settings
 };
 
 class Ocr {

@@ -1,6 +1,7 @@
 #pragma once
 // How a model runs: what callers choose when they load one.
 #include <filesystem>
+#include <optional>
 
 namespace ocrserve {
 
@@ -8,6 +9,18 @@ struct BackendOptions {
   int intra_op_threads = 1;  // threads one inference may use (0 = the backend's default)
   bool optimize = true;      // graph optimisations (constant folding, operator fusion)
   std::filesystem::path cache_dir;  // optimised graphs kept between runs (empty: none); see session_cache.hpp
+};
+
+// What a caller may change of a detection package's pipeline.json when loading it, for one
+// run (PaddleOCR's det_limit_side_len, det_db_thresh, det_db_box_thresh, det_db_unclip_ratio).
+// Unset: the package's own value.
+struct DetectionSettings {
+  std::optional<int> limit_side;          // the longest side of the network input (Resize scale)
+  std::optional<double> mask_thr;         // probability above which a pixel is text
+  std::optional<double> min_text_score;   // mean probability a region needs to be kept
+  std::optional<double> unclip_ratio;     // how far a region is grown back out
+
+  bool empty() const { return !limit_side && !mask_thr && !min_text_score && !unclip_ratio; }
 };
 
 }  // namespace ocrserve

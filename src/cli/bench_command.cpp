@@ -20,10 +20,11 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 struct BenchOptions {
-  std::string model, rec, cls, url, json_out;
+  PipelineFlags pipeline;
+  std::string url, json_out;
   std::vector<std::string> images;
-  int warmup = 1, iterations = 5, threads = 1;
-  size_t batch_size = 8, concurrency = 8, requests = 200;
+  int warmup = 1, iterations = 5;
+  size_t concurrency = 8, requests = 200;
 };
 
 std::vector<fs::path> image_files(const std::vector<std::string>& given) {
@@ -56,9 +57,8 @@ void print_stats(const char* name, const Json& s) {
 }
 
 Json bench_in_process(const BenchOptions& options) {
-  Pipelines pipelines = Pipelines::load({options.model, options.rec, options.cls, false},
-                                        BackendOptions{options.threads, true, default_session_cache_dir()}, options.batch_size);
-  if (pipelines.classifier) throw Error(ErrorKind::unsupported, options.model + ": bench runs detection, recognition or OCR packages");
+  Pipelines pipelines = Pipelines::load(options.pipeline);
+  if (pipelines.classifier) throw Error(ErrorKind::unsupported, options.pipeline.packages.model + ": bench runs detection, recognition or OCR packages");
   auto& [ocr, detector, recognizer, classifier] = pipelines;
   std::vector<std::vector<uint8_t>> encoded;
   for (const auto& file : image_files(options.images)) encoded.push_back(read_file_bytes(file));
@@ -93,11 +93,11 @@ Json bench_in_process(const BenchOptions& options) {
   const double images = static_cast<double>(total.size());
   Json record = {{"mode", "in-process"},
                  {"pipeline", pipelines.name()},
-                 {"model", options.model.empty() ? "default OCR packages" : options.model},
+                 {"model", options.pipeline.packages.model.empty() ? "default OCR packages" : options.pipeline.packages.model},
                  {"images", encoded.size()},
                  {"iterations", options.iterations},
-                 {"threads", options.threads},
-                 {"batch_size", options.batch_size},
+                 {"threads", options.pipeline.threads},
+                 {"batch_size", options.pipeline.batch_size},
                  {"images_per_second", images / seconds},
                  {"decode_ms", stats(decode)},
                  {"preprocess_ms", stats(preprocess)},
@@ -106,7 +106,7 @@ Json bench_in_process(const BenchOptions& options) {
                  {"total_ms", stats(total)}};
   if (ocr) record["crops_per_second"] = crops / seconds;
   std::printf("%s, %zu images x %d iterations, %d thread(s): %.2f images/s", record["pipeline"].get<std::string>().c_str(),
-              encoded.size(), options.iterations, options.threads, images / seconds);
+              encoded.size(), options.iterations, options.pipeline.threads, images / seconds);
   if (ocr) std::printf(", %.1f crops/s", crops / seconds);
   std::printf("\n");
   for (const char* stage : {"decode_ms", "preprocess_ms", "inference_ms", "postprocess_ms", "total_ms"}) {
@@ -142,13 +142,9 @@ void add_bench_command(CLI::App& app) {
                   "stage and images/s (crops/s for OCR). Without --model the default OCR pipeline runs. With --url: C "
                   "keep-alive connections POST the images round-robin; throughput, p50/p90/p99 and errors. --json writes the record.");
   command->add_option("images", options->images, "Image files or folders")->required();
-  command->add_option("-m,--model", options->model, "Package (a detector with --rec: end-to-end OCR)");
-  command->add_option("-r,--rec", options->rec, "Recognition package for OCR");
-  command->add_option("-c,--cls", options->cls, "Angle-classifier package for OCR");
+  options->pipeline.add_to(command, "Package (a detector with --rec: end-to-end OCR)");
   command->add_option("--warmup", options->warmup, "Warm-up passes")->default_val(1)->check(CLI::Range(0, 1000));
   command->add_option("-n,--iterations", options->iterations, "Measured passes")->default_val(5)->check(CLI::Range(1, 100000));
-  command->add_option("-t,--threads", options->threads, "Inference threads")->default_val(1)->check(CLI::Range(0, 256));
-  command->add_option("-b,--batch-size", options->batch_size, "Text lines per recognition batch")->default_val(8)->check(CLI::Range(1, 1024));
   command->add_option("--url", options->url, "Benchmark a server instead: http://127.0.0.1:8080/predictions/NAME");
   command->add_option("--concurrency", options->concurrency, "Server mode: connections")->default_val(8)->check(CLI::Range(1, 4096));
   command->add_option("--requests", options->requests, "Server mode: requests in all")->default_val(200)->check(CLI::Range(1, 10000000));

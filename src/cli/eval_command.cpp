@@ -24,10 +24,9 @@ namespace {
 namespace fs = std::filesystem;
 
 struct EvalOptions {
-  std::string task, model, rec, cls, dataset, json_out, predictions;
-  bool no_cls = false;
+  PipelineFlags pipeline;
+  std::string task, dataset, json_out, predictions;
   double iou = 0.5;
-  int threads = 1;
 };
 
 // A progress bar on stderr, only when a person is watching it.
@@ -80,9 +79,8 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
     if (!end_to_end) throw Error(ErrorKind::bad_input, "--predictions scores OCR results: use it with --task e2e");
     predictions = read_predictions(options.predictions);
   } else {
-    if (!end_to_end && options.model.empty()) throw Error(ErrorKind::bad_input, "--task det needs --model");
-    const BackendOptions backend{options.threads, true, default_session_cache_dir()};
-    pipelines.emplace(Pipelines::load({options.model, options.rec, options.cls, options.no_cls}, backend, 8));
+    if (!end_to_end && options.pipeline.packages.model.empty()) throw Error(ErrorKind::bad_input, "--task det needs --model");
+    pipelines.emplace(Pipelines::load(options.pipeline));
     if (end_to_end && !pipelines->ocr) throw Error(ErrorKind::bad_input, "--task e2e needs a detection --model and --rec");
   }
   DetectionCounts counts;
@@ -132,7 +130,8 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
 
 Json evaluate_recognition(const EvalOptions& options) {
   const auto samples = load_recognition_dataset(options.dataset);
-  Recognizer recognizer(options.model, BackendOptions{options.threads, true, default_session_cache_dir()});
+  Recognizer recognizer(options.pipeline.packages.model,
+                        BackendOptions{options.pipeline.threads, true, default_session_cache_dir()});
   RecognitionCounts counts;
   Progress progress(samples.size());
   for (const auto& sample : samples) {
@@ -149,7 +148,7 @@ Json evaluate_recognition(const EvalOptions& options) {
 }
 
 void run_eval(const EvalOptions& options) {
-  if (options.task == "rec" && options.model.empty()) throw Error(ErrorKind::bad_input, "--task rec needs --model");
+  if (options.task == "rec" && options.pipeline.packages.model.empty()) throw Error(ErrorKind::bad_input, "--task rec needs --model");
   const Json result = options.task == "rec" ? evaluate_recognition(options) : evaluate_detection(options, options.task == "e2e");
   std::printf("%s on %s\n", options.task.c_str(), options.dataset.c_str());
   for (const auto& [key, value] : result.items()) {
@@ -175,15 +174,11 @@ void add_eval_command(CLI::App& app) {
       "the recognised text that reads most like it (1 - edits / length, case and spaces ignored). Data sets: MMOCR 1.x annotation JSON, "
       "a folder of ICDAR 2015 gt_*.txt files (beside the images, or gt/ beside images/), or an image<TAB>text list (see docs/evaluation.md).");
   command->add_option("--task", options->task, "det, rec or e2e")->required()->check(CLI::IsMember({"det", "rec", "e2e"}));
-  command->add_option("-m,--model", options->model, "Package (the detector for e2e; default for e2e: the default packages)");
-  command->add_option("-r,--rec", options->rec, "Recognition package for e2e");
-  command->add_option("-c,--cls", options->cls, "Angle-classifier package for e2e");
-  command->add_flag("--no-cls", options->no_cls, "e2e without --model: skip the default angle classifier");
+  options->pipeline.add_to(command, "Package (the detector for e2e; for e2e without it: the default packages)");
   command->add_option("--predictions", options->predictions,
                       "e2e: score these saved OCR results (infer's JSON for several images) instead of running a model");
   command->add_option("-d,--dataset", options->dataset, "Annotation file or ICDAR folder")->required();
   command->add_option("--iou", options->iou, "IoU threshold for a match")->default_val(0.5)->check(CLI::Range(0.0, 1.0));
-  command->add_option("-t,--threads", options->threads, "Inference threads")->default_val(1)->check(CLI::Range(0, 256));
   command->add_option("--json", options->json_out, "Also write the figures as JSON to this file");
   command->callback([options] { run_eval(*options); });
 }

@@ -4,7 +4,6 @@
 #include <memory>
 #include <optional>
 
-#include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
 #include "cli/pipelines.hpp"
 #include "cli/visualize.hpp"
@@ -19,16 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 
 struct InferOptions {
-  std::string model;
-  std::string rec;
-  std::string cls;
-  bool no_cls = false;
+  PipelineFlags pipeline;
   std::vector<std::string> images;
   std::string json_out;
   std::string show;
-  int threads = 1;
-  size_t batch_size = 8;
-  float min_text_score = 0.5f;
 };
 
 // What one image produced: the JSON result and a visualisation of it.
@@ -41,8 +34,7 @@ struct ImageOutput {
 class Runner {
  public:
   explicit Runner(const InferOptions& options)
-      : pipelines_(Pipelines::load({options.model, options.rec, options.cls, options.no_cls},
-                                   BackendOptions{options.threads, true, default_session_cache_dir()}, options.batch_size, options.min_text_score)) {}
+      : pipelines_(Pipelines::load(options.pipeline)) {}
 
   ImageOutput run(const cv::Mat& image) {
     if (auto& ocr = pipelines_.ocr) {
@@ -113,21 +105,13 @@ void add_infer_command(CLI::App& app) {
       "{\"boundary_result\": [[x1,y1,...,xn,yn,score],...]}, a recognition package "
       "{\"text\": ..., \"score\": ...}; a detection package with --rec runs end-to-end OCR and prints "
       "[{\"polygon\": [...], \"det_score\": ..., \"text\": ..., \"score\": ...}, ...]. "
-      "Without --model, the default PP-OCRv4 packages (detector, recogniser, angle classifier) run end to end.");
+      "Without --model, the default PP-OCRv4 packages (detector and recogniser; --use-angle-cls adds the angle "
+      "classifier) run end to end.");
   command->add_option("images", options->images, "Image files (JPEG, PNG, BMP, WebP, TIFF)")->required();
-  command->add_option("-m,--model", options->model, "Model package directory (detection, recognition or angle)");
-  command->add_option("-r,--rec", options->rec, "Recognition package: with a detection --model, run end-to-end OCR");
-  command->add_option("-c,--cls", options->cls, "Angle-classifier package for end-to-end OCR (flips upside-down lines)");
-  command->add_flag("--no-cls", options->no_cls, "Without --model: skip the default angle classifier");
+  options->pipeline.add_to(command, "Model package directory (detection, recognition or angle)");
   command->add_option("--json", options->json_out, "Also write the JSON to this file");
   command->add_option("--show", options->show,
                       "Write a picture of the result: a PNG file for one image, a directory for several");
-  command->add_option("-t,--threads", options->threads, "Inference threads")->default_val(1)->check(CLI::Range(0, 256));
-  command->add_option("-b,--batch-size", options->batch_size, "Text lines per recognition batch")
-      ->default_val(8)->check(CLI::Range(1, 1024));
-  command->add_option("--min-text-score", options->min_text_score,
-                      "End-to-end OCR drops lines recognised with a lower score")
-      ->default_val(0.5)->check(CLI::Range(0.0, 1.0));
   command->callback([options] { run_infer(*options); });
 }
 

@@ -1,5 +1,9 @@
 #include "cli/pipelines.hpp"
 
+#include <algorithm>
+#include <thread>
+
+#include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
 #include "codec/codec.hpp"
 #include "model/model_package.hpp"
@@ -20,9 +24,10 @@ Pipelines Pipelines::load(const PackageChoice& choice, const BackendOptions& bac
     ocr.recognizer = choice.rec.empty() ? default_models_dir() / "ppocr-rec" : fs::path(choice.rec);
     if (!choice.cls.empty()) {
       ocr.classifier = choice.cls;
-    } else if (choice.model.empty() && !choice.no_cls) {
+    } else if (choice.model.empty() && choice.angle_cls) {
       ocr.classifier = default_models_dir() / "ppocr-cls";
     }
+    ocr.detection = choice.detection;
     ocr.backend = backend;
     ocr.batch_size = batch_size;
     ocr.min_text_score = min_text_score;
@@ -31,13 +36,50 @@ Pipelines Pipelines::load(const PackageChoice& choice, const BackendOptions& bac
     throw Error(ErrorKind::bad_input, "--rec needs a detection model in --model; " + model.string() +
                                           " is not one (postprocessor " + package.codec + ")");
   } else if (task == CodecTask::detection) {
-    pipelines.detector.emplace(model, backend);
+    pipelines.detector.emplace(model, backend, choice.detection);
+  } else if (!choice.detection.empty()) {
+    throw Error(ErrorKind::bad_input, "the --det-* settings need a detection model; " + model.string() +
+                                          " is not one (postprocessor " + package.codec + ")");
   } else if (task == CodecTask::recognition) {
     pipelines.recognizer.emplace(model, backend, batch_size);
   } else {
     pipelines.classifier.emplace(model, backend, batch_size);
   }
   return pipelines;
+}
+
+Pipelines Pipelines::load(const PipelineFlags& flags) {
+  return load(flags.packages, BackendOptions{flags.threads, true, default_session_cache_dir()}, flags.batch_size,
+              flags.min_text_score);
+}
+
+int PipelineFlags::default_threads() {
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+}
+
+void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
+  command->add_option("-m,--model", packages.model, model_help);
+  command->add_option("-r,--rec", packages.rec, "Recognition package: with a detection --model, run end-to-end OCR");
+  command->add_option("-c,--cls", packages.cls, "Angle-classifier package for end-to-end OCR (turns upside-down lines)");
+  command->add_flag("--use-angle-cls", packages.angle_cls,
+                    "Without --model: add the default angle classifier (off by default: on upright pages it "
+                    "turns more lines wrongly than rightly)");
+  command->add_flag("--no-cls", [](int64_t) {}, "Without --model: no angle classifier (the default; kept for old scripts)");
+  auto& detection = packages.detection;
+  command->add_option("--det-limit-side", detection.limit_side,
+                      "Detection: longest side of the network input, in pixels (default: the package's, 1280)")
+      ->check(CLI::Range(32, 8192));
+  command->add_option("--det-thresh", detection.mask_thr, "Detection: probability above which a pixel is text (default: the package's)")
+      ->check(CLI::Range(0.0, 1.0));
+  command->add_option("--det-box-thresh", detection.min_text_score,
+                      "Detection: mean probability a region needs to be kept (default: the package's)")
+      ->check(CLI::Range(0.0, 1.0));
+  command->add_option("--det-unclip-ratio", detection.unclip_ratio, "Detection: how far regions are grown back out (default: the package's)")
+      ->check(CLI::Range(0.0, 100.0));
+  command->add_option("-t,--threads", threads, "Inference threads")->default_val(default_threads())->check(CLI::Range(0, 256));
+  command->add_option("-b,--batch-size", batch_size, "Text lines per recognition batch")->default_val(1)->check(CLI::Range(1, 1024));
+  command->add_option("--min-text-score", min_text_score, "End-to-end OCR drops lines recognised with a lower score")
+      ->default_val(0.5)->check(CLI::Range(0.0, 1.0));
 }
 
 const char* Pipelines::name() const {

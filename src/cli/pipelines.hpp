@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "ocrserve/ocr.hpp"
 
 namespace ocrserve {
@@ -13,7 +15,21 @@ struct PackageChoice {
   std::string model;  // empty: the default OCR packages
   std::string rec;
   std::string cls;
-  bool no_cls = false;  // without --model: skip the default angle classifier
+  bool angle_cls = false;         // without --model: add the default angle classifier
+  DetectionSettings detection;    // overrides of the detection package's pipeline.json
+};
+
+// What infer, eval and bench share: the packages, the detection settings, threads and batching.
+struct PipelineFlags {
+  PackageChoice packages;
+  int threads = default_threads();
+  size_t batch_size = 1;
+  float min_text_score = 0.5f;
+
+  // Adds -m/--model (with `model_help`), -r, -c, --use-angle-cls, the --det-* settings, -t, -b
+  // and --min-text-score to `command`.
+  void add_to(CLI::App* command, const std::string& model_help);
+  static int default_threads();  // the machine's cores, at most 8
 };
 
 struct Pipelines {
@@ -25,6 +41,7 @@ struct Pipelines {
   // Error(bad_input) for --rec with a package that is not a detector.
   static Pipelines load(const PackageChoice& choice, const BackendOptions& backend, size_t batch_size,
                         float min_text_score = 0.5f);
+  static Pipelines load(const PipelineFlags& flags);  // with the default session cache
   const char* name() const;  // "ocr", "detection", "recognition" or "angle"
 };
 

@@ -61,12 +61,14 @@ ServerConfig load_config(const StartOptions& options) {
   return config;
 }
 
-// The default OCR model is a folder of links to the three default packages.
+// The default OCR model is a folder of links to the default detector and recogniser; the angle
+// classifier is left out, as in `ocrserve infer` (a link left by an older version goes).
 void assemble_default_ocr_model(const fs::path& models) {
   const fs::path ocr = models / "ocr";
   std::error_code ignored;
   fs::create_directories(ocr, ignored);
-  for (const char* part : {"det", "rec", "cls"}) {
+  if (fs::is_symlink(ocr / "cls", ignored)) fs::remove(ocr / "cls", ignored);
+  for (const char* part : {"det", "rec"}) {
     const fs::path link = ocr / part;
     if (!fs::exists(link)) fs::create_directory_symlink(fs::absolute(models / (std::string("ppocr-") + part)), link, ignored);
   }

@@ -19,6 +19,8 @@ struct ImageGeometry {
   int original_height = 0;
   double scale_x = 1.0;  // network input pixels per original pixel
   double scale_y = 1.0;
+  double offset_x = 0.0;  // network input pixels of margin left of the image (after scaling)
+  double offset_y = 0.0;  // and above it
 };
 
 struct CodecContext {

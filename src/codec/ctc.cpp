@@ -18,6 +18,9 @@
 //                               in the dictionary are skipped, as MMOCR does (with a warning).
 //                               With the default, a predicted unknown token appears as "<UKN>"
 //                               in the text, as in MMOCR; add "unknown" to drop it.
+//   latin_forms (false)         ours: full-width ASCII forms outside CJK text become ASCII
+//                               ("TOTAL（RM）" reads "TOTAL(RM)"; see latin_forms.hpp). For
+//                               Chinese dictionaries used on Latin documents.
 // The blank (class 0 with blank_first, else MMOCR's padding token) is always dropped, whatever
 // ignore_chars says; a dictionary without one is refused.
 #include <algorithm>
@@ -25,6 +28,7 @@
 
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
+#include "codec/latin_forms.hpp"
 #include "codec/score_matrix.hpp"
 #include "codec/sequence_decoding.hpp"
 #include "ocrserve/error.hpp"
@@ -38,6 +42,7 @@ class CtcCodec final : public RecognitionCodec {
       : dictionary_(params, context),
         where_(context.where),
         apply_softmax_(optional_field<bool>(params, "apply_softmax", false, context.where)),
+        latin_forms_(optional_field<bool>(params, "latin_forms", false, context.where)),
         ignored_(ignored_classes(dictionary_, params, context.where)) {
     if (!dictionary_.blank_index()) {
       throw Error(ErrorKind::bad_input,
@@ -70,6 +75,7 @@ class CtcCodec final : public RecognitionCodec {
       previous = best;
     }
     result.score = mean_score(result.char_scores);
+    if (latin_forms_) result.text = latin_forms_outside_cjk(result.text);
     return result;
   }
 
@@ -77,6 +83,7 @@ class CtcCodec final : public RecognitionCodec {
   Dictionary dictionary_;
   std::string where_;
   bool apply_softmax_;
+  bool latin_forms_;
   std::vector<unsigned char> ignored_;  // per class: 1 = dropped from the text
   size_t blank_ = 0;
 };

@@ -19,19 +19,17 @@ void check_geometry(const ImageGeometry& g, const std::string& where) {
 }
 
 bool to_original(std::vector<cv::Point2f>& vertices, double downsample_ratio, const ImageGeometry& g) {
-  const double fx = 1.0 / (downsample_ratio * g.scale_x);
-  const double fy = 1.0 / (downsample_ratio * g.scale_y);
   const auto max_x = static_cast<float>(g.original_width - 1);
   const auto max_y = static_cast<float>(g.original_height - 1);
-  float left = max_x + 1, top = max_y + 1;
+  float left = max_x + 1, top = max_y + 1, right = -1, bottom = -1;
   for (auto& v : vertices) {
-    const auto x = static_cast<float>(v.x * fx);
-    const auto y = static_cast<float>(v.y * fy);
-    left = std::min(left, x);
-    top = std::min(top, y);
+    const auto x = static_cast<float>((v.x / downsample_ratio - g.offset_x) / g.scale_x);
+    const auto y = static_cast<float>((v.y / downsample_ratio - g.offset_y) / g.scale_y);
+    left = std::min(left, x), right = std::max(right, x);
+    top = std::min(top, y), bottom = std::max(bottom, y);
     v = {std::clamp(x, 0.0f, max_x), std::clamp(y, 0.0f, max_y)};
   }
-  return left <= max_x && top <= max_y;
+  return left <= max_x && top <= max_y && right >= 0 && bottom >= 0;
 }
 
 Polygon clockwise_from_top_left(const std::vector<cv::Point2f>& points) {

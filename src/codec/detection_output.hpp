@@ -16,10 +16,11 @@ namespace ocrserve {
 void check_geometry(const ImageGeometry& geometry, const std::string& where);
 
 // Map pixels to original-image pixels, in place: divide by downsample_ratio (map pixels per
-// network-input pixel) and the scale; padding sits right and below, so it moves nothing. Each
+// network-input pixel), take away the margin (Margin) and divide by the scale; padding sits
+// right and below, so it moves nothing. Each
 // vertex is clamped to the last pixel, [0, width - 1] x [0, height - 1], so that every vertex
 // indexes a pixel of the image (as PaddleOCR's filter_tag_det_res). False if the polygon lies
-// entirely in the padding, right of or below the image: the caller drops it.
+// entirely in the padding or the margin, outside the image: the caller drops it.
 bool to_original(std::vector<cv::Point2f>& vertices, double downsample_ratio, const ImageGeometry& geometry);
 
 // Clockwise in image coordinates (y down), starting at the top-left-most vertex, whatever order

@@ -30,16 +30,23 @@ PackageSpec ppocr_det() {
   spec.name = "ppocr-det";
   spec.task = "TextDetector";
   spec.codebase_task = "TextDetection";
-  // det_limit_side_len 960, limit_type max: only shrink, then pad to a multiple of 32.
+  // Chosen by line accuracy on real receipts, forms and scenes (docs/benchmarks.md): a 32 px
+  // margin of repeated edge pixels (text touching the edge is found), then only shrink so the
+  // longest side is at most 1280 (PaddleOCR's 960 lost small print), then pad to a multiple of 32.
   spec.transforms = Json::array({{{"type", "LoadImageFromFile"}},
-                                 {{"type", "Resize"}, {"scale", {960, 960}}, {"keep_ratio", true}, {"allow_upscale", false}},
+                                 {{"type", "Margin"}, {"size", 32}},
+                                 {{"type", "Resize"}, {"scale", {1280, 1280}}, {"keep_ratio", true}, {"allow_upscale", false}},
                                  kDetNormalize,
                                  {{"type", "Pad"}, {"size_divisor", 32}},
                                  {{"type", "DefaultFormatBundle"}},
                                  kCollect});
   spec.component = "DBHead";
-  spec.params = {{"text_repr_type", "quad"}, {"mask_thr", 0.3},        {"min_text_score", 0.6},
-                 {"min_text_width", 3},      {"unclip_ratio", 1.5},    {"max_candidates", 1000}};
+  // PaddleOCR's quad decoding: every contour point counts (epsilon_ratio 0; MMOCR's 0.01 shrank
+  // long thin lines to two points and lost them). Lower thresholds and a wider unclip than
+  // PaddleOCR's 0.3 / 0.6 / 1.5 keep faint and underlined print and give recognition its margins.
+  spec.params = {{"text_repr_type", "quad"}, {"mask_thr", 0.1},         {"min_text_score", 0.3},
+                 {"min_text_width", 3},      {"unclip_ratio", 2.0},     {"max_candidates", 1000},
+                 {"epsilon_ratio", 0}};
   spec.source = "PP-OCRv4 detection (ch_PP-OCRv4_det_infer.onnx)";
   return spec;
 }
@@ -52,7 +59,8 @@ PackageSpec ppocr_rec() {
   // rec_image_shape 3,48,320: padded to at least 320.
   spec.transforms = text_line_transforms(4800, 320);
   spec.component = "CTCConvertor";
-  spec.params = {{"dict_file", "ppocr_keys_v1.txt"}, {"blank_first", true}, {"with_space", true}, {"apply_softmax", false}};
+  spec.params = {{"dict_file", "ppocr_keys_v1.txt"}, {"blank_first", true}, {"with_space", true},
+                 {"apply_softmax", false},           {"latin_forms", true}};
   spec.source = "PP-OCRv4 recognition (ch_PP-OCRv4_rec_infer.onnx)";
   return spec;
 }

@@ -7,7 +7,10 @@
 namespace ocrserve {
 
 Model::Model(const std::filesystem::path& package_dir, const BackendOptions& options)
-    : package_(ModelPackage::load(package_dir)),
+    : Model(ModelPackage::load(package_dir), options) {}
+
+Model::Model(ModelPackage package, const BackendOptions& options)
+    : package_(std::move(package)),
       task_(codec_task(package_.codec, package_.codec_where)),
       transforms_(package_.transforms, package_.transforms_where),
       backend_(make_backend(package_.backend, package_.network, options)) {

@@ -16,6 +16,7 @@ namespace ocrserve {
 class Model {
  public:
   Model(const std::filesystem::path& package_dir, const BackendOptions& options);
+  Model(ModelPackage package, const BackendOptions& options);  // a package already read (and adjusted)
 
   const ModelPackage& package() const { return package_; }
   CodecTask task() const { return task_; }

@@ -8,7 +8,7 @@
 namespace ocrserve {
 
 Ocr::Ocr(const OcrOptions& options)
-    : detector_(options.detector, options.backend),
+    : detector_(options.detector, options.backend, options.detection),
       recognizer_(options.recognizer, options.backend, options.batch_size),
       min_text_score_(options.min_text_score) {
   if (!options.classifier.empty()) classifier_.emplace(options.classifier, options.backend, options.batch_size);

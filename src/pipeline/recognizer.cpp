@@ -6,16 +6,16 @@
 namespace ocrserve {
 
 Recognizer::Recognizer(const std::filesystem::path& package_dir, const BackendOptions& options, size_t batch_size)
-    : model_(std::make_unique<Model>(package_dir, options)), batch_size_(std::max<size_t>(batch_size, 1)) {
-  const ModelPackage& package = model_->package();
-  codec_ = make_recognition_codec(package.codec, package.codec_params, model_->codec_context());
+    : models_(models_for_threads(package_dir, options)), batch_size_(std::max<size_t>(batch_size, 1)) {
+  const ModelPackage& package = models_.front()->package();
+  codec_ = make_recognition_codec(package.codec, package.codec_params, models_.front()->codec_context());
 }
 
 Recognizer::~Recognizer() = default;
 Recognizer::Recognizer(Recognizer&&) noexcept = default;
 
 std::vector<RecognizedText> Recognizer::recognize(const std::vector<cv::Mat>& crops, StageTimes* times) {
-  return run_in_width_batches(*model_, *codec_, crops, batch_size_, times);
+  return run_in_width_batches(models_, *codec_, crops, batch_size_, times);
 }
 
 }  // namespace ocrserve

@@ -49,6 +49,18 @@ size_t parse_size(const std::string& value, const std::string& key) {
   throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected a non-negative integer");
 }
 
+// A fraction in [0, 1] (thresholds) or, with `max` above 1, a ratio up to it.
+double parse_number(const std::string& value, const std::string& key, double max) {
+  try {
+    size_t used = 0;
+    const double number = std::stod(value, &used);
+    if (used == value.size() && number >= 0 && number <= max) return number;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected a number in [0, " +
+                                        std::to_string(static_cast<int>(max)) + "]");
+}
+
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
   std::stringstream stream(text);
@@ -140,6 +152,14 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
   else if (key == "disable_token_authorization") disable_token_authorization = parse_bool(value, key);
   else if (key == "token_expiration_min") token_expiration = std::chrono::minutes(parse_size(value, key));
   else if (key == "ocrserve_intra_op_threads") intra_op_threads = parse_size(value, key);
+  else if (key == "ocrserve_det_limit_side") {
+    const size_t side = parse_size(value, key);
+    if (side < 32 || side > 8192) throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected 32 to 8192");
+    detection.limit_side = static_cast<int>(side);
+  }
+  else if (key == "ocrserve_det_thresh") detection.mask_thr = parse_number(value, key, 1);
+  else if (key == "ocrserve_det_box_thresh") detection.min_text_score = parse_number(value, key, 1);
+  else if (key == "ocrserve_det_unclip_ratio") detection.unclip_ratio = parse_number(value, key, 100);
   else if (std::any_of(std::begin(kAcceptedIgnored), std::end(kAcceptedIgnored), [&](const char* k) { return key == k; })) {
     warnings.push_back("config: " + key + " has no effect in ocrserve");
   } else {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "ocrserve/options.hpp"
+
 namespace ocrserve {
 
 struct Address {
@@ -37,6 +39,7 @@ struct ServerConfig {
   bool disable_token_authorization = true;         // see docs/serving.md: off unless asked for
   std::chrono::minutes token_expiration{60};
   size_t intra_op_threads = 1;                     // ocrserve_intra_op_threads: per worker
+  DetectionSettings detection;                     // ocrserve_det_*: for every detection and OCR model
   std::vector<std::string> warnings;               // unknown keys, ignored values
 
   // Reads a Java .properties file over the defaults; Error(not_found/bad_input) naming the key.

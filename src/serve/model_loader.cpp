@@ -97,6 +97,7 @@ std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const Server
   }
   ServableSpec spec = spec_for(root, handler, request.url);
   spec.backend.intra_op_threads = static_cast<int>(config.intra_op_threads);
+  if (spec.kind != ServableKind::recognition) spec.detection = config.detection;
   spec.backend.cache_dir = default_session_cache_dir();
   model->runner = std::make_unique<ModelRunner>(spec, request.settings);
   model->min_workers = model->max_workers = request.workers;

@@ -49,10 +49,11 @@ namespace {
 
 std::variant<Detector, Recognizer, Ocr> make_runner(const ServableSpec& spec) {
   switch (spec.kind) {
-    case ServableKind::detection: return Detector(spec.model, spec.backend);
+    case ServableKind::detection: return Detector(spec.model, spec.backend, spec.detection);
     case ServableKind::recognition: return Recognizer(spec.model, spec.backend, spec.crop_batch_size);
     case ServableKind::ocr:
-      return Ocr(OcrOptions{spec.model, spec.recognizer, spec.classifier, spec.backend, spec.crop_batch_size});
+      return Ocr(OcrOptions{spec.model, spec.recognizer, spec.classifier, spec.backend, spec.crop_batch_size,
+                            0.5f, spec.detection});
   }
   throw Error(ErrorKind::internal, "unknown servable kind");
 }

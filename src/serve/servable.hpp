@@ -23,7 +23,8 @@ struct ServableSpec {
   std::filesystem::path recognizer;  // OCR only
   std::filesystem::path classifier;  // OCR only, optional
   BackendOptions backend;
-  size_t crop_batch_size = 8;        // recognition crops per network call
+  size_t crop_batch_size = 1;        // recognition crops per network call (1: no padding, fastest on CPUs)
+  DetectionSettings detection;       // overrides of the detection package's settings
   DecodeLimits limits;
 
   // The kind follows the package's postprocessor; a recognizer makes it OCR.

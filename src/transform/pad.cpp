@@ -65,6 +65,29 @@ class PadToWidth final : public Transform {
   cv::Scalar value_;
 };
 
+// Params: size (pixels on every side, default 16). Repeats the image's edge pixels outwards, so
+// that text touching the edge of a tight crop or a single-line image has the background
+// around it that a detector learnt to see; the detector's output is mapped back past it.
+class Margin final : public Transform {
+ public:
+  Margin(const Json& params, const std::string& where) {
+    size_ = optional_field<int>(params, "size", 16, where);
+    if (size_ < 0 || size_ > 1024) throw Error(ErrorKind::bad_input, where + ": field \"size\" must be in [0, 1024]");
+  }
+  void apply(Sample& sample) const override {
+    if (size_ == 0) return;
+    cv::copyMakeBorder(sample.image, sample.image, size_, size_, size_, size_, cv::BORDER_REPLICATE);
+    sample.offset_x += size_;
+    sample.offset_y += size_;
+  }
+
+ private:
+  int size_ = 16;
+};
+
+const TransformRegistration margin("Margin", [](const Json& params, const std::string& where) {
+  return std::make_unique<Margin>(params, where);
+});
 const TransformRegistration pad("Pad", [](const Json& params, const std::string& where) {
   return std::make_unique<Pad>(params, where);
 });

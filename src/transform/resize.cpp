@@ -17,8 +17,12 @@ void resize_to(Sample& sample, cv::Size target) {
   target.height = std::max(target.height, 1);
   const cv::Size before = sample.image.size();
   if (target != before) cv::resize(sample.image, sample.image, target, 0, 0, cv::INTER_LINEAR);
-  sample.scale_x *= static_cast<double>(target.width) / before.width;
-  sample.scale_y *= static_cast<double>(target.height) / before.height;
+  const double fx = static_cast<double>(target.width) / before.width;
+  const double fy = static_cast<double>(target.height) / before.height;
+  sample.scale_x *= fx;
+  sample.scale_y *= fy;
+  sample.offset_x *= fx;
+  sample.offset_y *= fy;
   sample.resized_size = target;
 }
 

@@ -19,6 +19,8 @@ struct Sample {
   cv::Size resized_size;      // content size after resizing, before any padding
   double scale_x = 1.0;       // resized / original
   double scale_y = 1.0;
+  double offset_x = 0.0;      // margin added left of the image, in current pixels (Margin)
+  double offset_y = 0.0;      // and above it
   bool channels_first = false;  // set by ImageToTensor: stacking then writes CHW
 };
 

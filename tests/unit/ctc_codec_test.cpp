@@ -11,6 +11,7 @@
 
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
+#include "codec/latin_forms.hpp"
 #include "ocrserve/error.hpp"
 #include "support/class_scores.hpp"
 #include "support/errors.hpp"
@@ -246,6 +247,21 @@ TEST(Dictionary, PaddleOcrKeysDecodeThroughTheCodec) {
   EXPECT_EQ(r.text, d.token(i) + d.token(j) + " " + d.token(j) + d.token(j));
   EXPECT_EQ(r.char_scores.size(), 5u);
   EXPECT_NEAR(r.score, (0.8 + 0.7 + 0.6 + 0.5 + 0.4) / 5, 1e-6);
+}
+
+TEST(Ctc, LatinFormsTurnFullWidthPunctuationToAsciiOutsideCjkText) {
+  EXPECT_EQ(latin_forms_outside_cjk("TOTAL（RM）：１２"), "TOTAL(RM):12");
+  EXPECT_EQ(latin_forms_outside_cjk("Qty（s） 2"), "Qty(s) 2");
+  EXPECT_EQ(latin_forms_outside_cjk("价格（元）"), "价格（元）");        // inside Chinese: kept
+  EXPECT_EQ(latin_forms_outside_cjk("合计：12.00"), "合计：12.00");     // a CJK character on one side is enough
+  EXPECT_EQ(latin_forms_outside_cjk("（）"), "()");
+  EXPECT_EQ(latin_forms_outside_cjk("a\xff（b"), "a\xff(b");           // invalid UTF-8 passes through
+  // Through the codec: one character for one, so the character scores keep their places.
+  const Json params = {{"dict_list", {"A", "\xEF\xBC\x88", "\xEF\xBC\x89"}}, {"with_padding", true}, {"latin_forms", true}};
+  auto codec = make_recognition_codec("CTCConvertor", params, kContext);
+  const RecognizedText r = codec->decode({scores({1, 3, 0, 3, 2}, {0.9f, 0.9f, 0.8f, 0.9f, 0.7f}, 4)}, 0);
+  EXPECT_EQ(r.text, "(A)");
+  EXPECT_EQ(r.char_scores.size(), 3u);
 }
 
 TEST(Dictionary, MmocrLowercaseDigitsWithPaddingAndUnknown) {

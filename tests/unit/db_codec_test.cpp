@@ -127,6 +127,33 @@ TEST(DbCodec, ZeroUnclipRatioKeepsTheContour) {
   EXPECT_NEAR(max_y(result[0].polygon), 39, 1e-3);
 }
 
+TEST(DbCodec, ALongThinLineNeedsEveryContourPoint) {
+  // A printed line as DB's shrunk map shows it: 600 x 4 pixels. MMOCR's approximation
+  // (epsilon 0.01 x perimeter = 12 px, wider than the line) leaves two points and drops it;
+  // epsilon_ratio 0 (PaddleOCR's decoding, the ppocr-det preset) keeps it.
+  const Tensor map = map_with(700, 40, {{{50, 20, 649, 23}}});
+  EXPECT_TRUE(db()->decode({map}, 0, same_size(700, 40)).empty());
+  const auto result = db({{"epsilon_ratio", 0}})->decode({map}, 0, same_size(700, 40));
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_LT(min_x(result[0].polygon), 50);
+  EXPECT_GT(max_x(result[0].polygon), 649);
+  EXPECT_LT(min_y(result[0].polygon), 20);
+  EXPECT_GT(max_y(result[0].polygon), 23);
+}
+
+TEST(DbCodec, MarginIsTakenAwayBeforeScaling) {
+  // The network saw the image with a 16 px margin, then at half size: map pixel (x, y) is image
+  // pixel (2x - 16, 2y - 16). A region wholly inside the margin is dropped.
+  const Tensor map = map_with(100, 80, {{{20, 30, 59, 39}, {0, 0, 5, 5}}});
+  const ImageGeometry geometry{200, 160, 0.5, 0.5, 8.0, 8.0};
+  const auto result = db({{"unclip_ratio", 0.0}})->decode({map}, 0, geometry);
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_NEAR(min_x(result[0].polygon), 2 * 20 - 16, 1e-3);
+  EXPECT_NEAR(max_x(result[0].polygon), 2 * 59 - 16, 1e-3);
+  EXPECT_NEAR(min_y(result[0].polygon), 2 * 30 - 16, 1e-3);
+  EXPECT_NEAR(max_y(result[0].polygon), 2 * 39 - 16, 1e-3);
+}
+
 TEST(DbCodec, ScoreIsTheMeanProbabilityInsideTheContour) {
   // Left half 0.9, right half 0.5 (both above mask_thr): one region, mean (0.9 + 0.5) / 2.
   Tensor map = map_with(100, 80, {{{20, 30, 39, 39}}}, 0.9f);

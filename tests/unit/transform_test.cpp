@@ -61,6 +61,21 @@ TEST(Pad, SizeDivisorAndWidth) {
   EXPECT_EQ(run(Json::array({{{"type", "PadToWidth"}, {"width", 320}}}), gray(400, 48)).image.cols, 400);
 }
 
+TEST(Margin, RepeatsTheEdgeAndRecordsTheOffsetThroughResizing) {
+  cv::Mat image = gray(100, 50);
+  image.col(0).setTo(cv::Scalar::all(7));
+  auto s = run(Json::array({{{"type", "Margin"}, {"size", 16}}}), image);
+  EXPECT_EQ(s.image.size(), cv::Size(132, 82));
+  EXPECT_EQ(s.image.at<cv::Vec3b>(40, 0)[0], 7);  // the left edge repeated
+  EXPECT_DOUBLE_EQ(s.offset_x, 16.0);
+  s = run(Json::array({{{"type", "Margin"}, {"size", 16}}, {{"type", "Resize"}, {"scale", {66, 66}}}}), image);
+  EXPECT_EQ(s.image.size(), cv::Size(66, 41));
+  EXPECT_DOUBLE_EQ(s.offset_x, 8.0);
+  EXPECT_DOUBLE_EQ(s.scale_x, 0.5);
+  EXPECT_EQ(run(Json::array({{{"type", "Margin"}, {"size", 0}}}), image).image.size(), cv::Size(100, 50));
+  EXPECT_THROW(run(Json::array({{{"type", "Margin"}, {"size", -1}}}), image), Error);
+}
+
 TEST(TransformChain, MmdeployPipelineAndStacking) {
   const Json specs = Json::array({{{"type", "LoadImageFromFile"}},
                                   {{"type", "Resize"}, {"scale", {64, 64}}, {"keep_ratio", true}},
