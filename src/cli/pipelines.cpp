@@ -61,10 +61,11 @@ void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
   command->add_option("-m,--model", packages.model, model_help);
   command->add_option("-r,--rec", packages.rec, "Recognition package: with a detection --model, run end-to-end OCR");
   command->add_option("-c,--cls", packages.cls, "Angle-classifier package for end-to-end OCR (turns upside-down lines)");
-  command->add_flag("--use-angle-cls", packages.angle_cls,
+  CLI::Option* use_cls = command->add_flag("--use-angle-cls", packages.angle_cls,
                     "Without --model: add the default angle classifier (off by default: on upright pages it "
                     "turns more lines wrongly than rightly)");
-  command->add_flag("--no-cls", [](int64_t) {}, "Without --model: no angle classifier (the default; kept for old scripts)");
+  command->add_flag("--no-cls", [](int64_t) {}, "Without --model: no angle classifier (the default; kept for old scripts)")
+      ->excludes(use_cls);
   auto& detection = packages.detection;
   command->add_option("--det-limit-side", detection.limit_side,
                       "Detection: longest side of the network input, in pixels (default: the package's, 1280)")

@@ -42,10 +42,10 @@ PackageSpec ppocr_det() {
                                  kCollect});
   spec.component = "DBHead";
   // PaddleOCR's quad decoding: every contour point counts (epsilon_ratio 0; MMOCR's 0.01 shrank
-  // long thin lines to two points and lost them). Lower thresholds and a wider unclip than
-  // PaddleOCR's 0.3 / 0.6 / 1.5 keep faint and underlined print and give recognition its margins.
+  // long thin lines to two points and lost them). Lower thresholds than PaddleOCR's 0.3 / 0.6
+  // keep faint and underlined print; its unclip 1.5 read plates and signs better than 2.0.
   spec.params = {{"text_repr_type", "quad"}, {"mask_thr", 0.1},         {"min_text_score", 0.3},
-                 {"min_text_width", 3},      {"unclip_ratio", 2.0},     {"max_candidates", 1000},
+                 {"min_text_width", 3},      {"unclip_ratio", 1.5},     {"max_candidates", 1000},
                  {"epsilon_ratio", 0}};
   spec.source = "PP-OCRv4 detection (ch_PP-OCRv4_det_infer.onnx)";
   return spec;
