@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/utf8.hpp"
+
 namespace ocrserve {
 namespace {
 
@@ -37,37 +39,6 @@ double intersection_area(const Polygon& a, const Polygon& b) {
 }
 
 double polygon_area(const Polygon& polygon) { return area_of({to_path(polygon)}); }
-
-std::vector<uint32_t> code_points(const std::string& text) {
-  std::vector<uint32_t> points;
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const int length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
-    uint32_t point = length == 1 ? c : c & (0xFF >> (length + 1));
-    for (int k = 1; k < length && i + k < text.size(); ++k) point = (point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    points.push_back(point);
-    i += length;
-  }
-  return points;
-}
-
-void append_utf8(std::string& out, uint32_t point) {
-  if (point < 0x80) {
-    out += static_cast<char>(point);
-  } else if (point < 0x800) {
-    out += static_cast<char>(0xC0 | (point >> 6));
-    out += static_cast<char>(0x80 | (point & 0x3F));
-  } else if (point < 0x10000) {
-    out += static_cast<char>(0xE0 | (point >> 12));
-    out += static_cast<char>(0x80 | ((point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (point >> 18));
-    out += static_cast<char>(0x80 | ((point >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((point >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (point & 0x3F));
-  }
-}
 
 // Levenshtein distance from x to y, or with `within` to the closest substring of y: the
 // first row is then all zeros (any start is free) and the best of the last row wins (any end).
