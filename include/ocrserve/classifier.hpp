@@ -17,8 +17,8 @@ class ClassificationCodec;
 
 class Classifier {
  public:
-  // With options.intra_op_threads = T > 1, T single-threaded copies of the network run batches
-  // side by side (faster than one T-threaded copy for these small networks).
+  // With options.intra_op_threads = T > 1, T single-threaded copies of the network (at most 8)
+  // run batches side by side: faster than one T-threaded copy for these small networks.
   explicit Classifier(const std::filesystem::path& package_dir, const BackendOptions& options = {},
                       size_t batch_size = 8);
   ~Classifier();

@@ -67,15 +67,21 @@ auto run_in_width_batches(const std::vector<std::unique_ptr<Model>>& models, con
   std::vector<StageTimes> worker_times(workers);
   std::vector<std::exception_ptr> errors(workers);
   std::vector<std::thread> threads;
-  for (size_t w = 0; w < workers; ++w) {
-    threads.emplace_back([&, w] {
-      try {
-        work(*models[w], &worker_times[w]);
-      } catch (...) {
-        errors[w] = std::current_exception();
-        next = batches.size();  // the others stop after their current batch
-      }
-    });
+  try {
+    for (size_t w = 0; w < workers; ++w) {
+      threads.emplace_back([&, w] {
+        try {
+          work(*models[w], &worker_times[w]);
+        } catch (...) {
+          errors[w] = std::current_exception();
+          next = batches.size();  // the others stop after their current batch
+        }
+      });
+    }
+  } catch (...) {  // no thread to be had: stop those started, then report it
+    next = batches.size();
+    for (auto& thread : threads) thread.join();
+    throw;
   }
   for (auto& thread : threads) thread.join();
   for (const auto& error : errors) {
@@ -88,18 +94,21 @@ auto run_in_width_batches(const std::vector<std::unique_ptr<Model>>& models, con
   return results;
 }
 
-// One model per thread: `threads` copies of the package, each running single-threaded
-// (threads < 1: one copy with the backend's own threading).
+// One model per thread: for T threads, min(T, 8) copies of the package, each given T / copies
+// threads (so one each up to 8; past that memory, not cores, would bound the copies). T < 1:
+// one copy with the backend's own threading.
 inline std::vector<std::unique_ptr<Model>> models_for_threads(const std::filesystem::path& package_dir,
                                                               const BackendOptions& options) {
+  constexpr int kMaxCopies = 8;
   std::vector<std::unique_ptr<Model>> models;
   if (options.intra_op_threads <= 1) {
     models.push_back(std::make_unique<Model>(package_dir, options));
     return models;
   }
-  BackendOptions single = options;
-  single.intra_op_threads = 1;
-  for (int i = 0; i < options.intra_op_threads; ++i) models.push_back(std::make_unique<Model>(package_dir, single));
+  const int copies = std::min(options.intra_op_threads, kMaxCopies);
+  BackendOptions each = options;
+  each.intra_op_threads = options.intra_op_threads / copies;
+  for (int i = 0; i < copies; ++i) models.push_back(std::make_unique<Model>(package_dir, each));
   return models;
 }
 
