@@ -58,6 +58,30 @@ TEST(Config, BadValuesNameTheKey) {
   EXPECT_EQ(parse_address("http://localhost", 8081, "x").port, 8081);
 }
 
+TEST(Config, DetectionSettingsForEveryDetector) {
+  ServerConfig config;
+  EXPECT_TRUE(config.detection.empty());  // the packages' own values
+  config.set("ocrserve_det_limit_side", "960");
+  config.set("ocrserve_det_thresh", "0.2");
+  config.set("ocrserve_det_box_thresh", "0.5");
+  config.set("ocrserve_det_unclip_ratio", "1.8");
+  EXPECT_EQ(config.detection.limit_side, 960);
+  EXPECT_DOUBLE_EQ(*config.detection.mask_thr, 0.2);
+  EXPECT_DOUBLE_EQ(*config.detection.min_text_score, 0.5);
+  EXPECT_DOUBLE_EQ(*config.detection.unclip_ratio, 1.8);
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"ocrserve_det_limit_side", "16"}, {"ocrserve_det_thresh", "1.5"}, {"ocrserve_det_box_thresh", "high"},
+           {"ocrserve_det_unclip_ratio", "-1"}}) {
+    try {
+      config.set(key, value);
+      ADD_FAILURE() << key << "=" << value << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Multipart, PartsWithNamesAndFiles) {
   const std::string body = "--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
                            "AB\r\nCD\r\n--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--b--\r\n";
