@@ -11,7 +11,9 @@ namespace {
 bool full_width_ascii(uint32_t p) { return p >= 0xFF01 && p <= 0xFF5E; }
 bool space(uint32_t p) { return p == ' ' || p == 0x3000; }
 
-bool cjk(uint32_t p) {
+}  // namespace
+
+bool is_cjk(uint32_t p) {
   return (p >= 0x2E80 && p <= 0x303F) ||  // radicals, CJK symbols and punctuation
          (p >= 0x3040 && p <= 0x30FF) ||  // hiragana, katakana
          (p >= 0x3400 && p <= 0x4DBF) || (p >= 0x4E00 && p <= 0x9FFF) || (p >= 0xF900 && p <= 0xFAFF) ||
@@ -20,13 +22,15 @@ bool cjk(uint32_t p) {
          (p >= 0x20000 && p <= 0x3FFFF);
 }
 
+namespace {
+
 // The nearest character from `i` in direction `step` that is neither a space nor a full-width
 // form: true if it is CJK; false if it is not, or if there is none.
 bool cjk_beside(const std::vector<Utf8Char>& chars, size_t i, int step) {
   for (auto k = static_cast<long>(i) + step; k >= 0 && k < static_cast<long>(chars.size()); k += step) {
     const uint32_t p = chars[static_cast<size_t>(k)].point;
     if (space(p) || full_width_ascii(p)) continue;
-    return cjk(p);
+    return is_cjk(p);
   }
   return false;
 }

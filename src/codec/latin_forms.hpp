@@ -1,6 +1,7 @@
 #pragma once
 // Chinese recognisers (PP-OCR's dictionary among them) know full-width punctuation and digits
 // ("（", "：", "１") and use them in Latin text too, where a reader expects ASCII.
+#include <cstdint>
 #include <string>
 
 namespace ocrserve {
@@ -10,5 +11,8 @@ namespace ocrserve {
 // Chinese, Japanese or Korean text it stays. One character for one, so per-character scores
 // keep their places.
 std::string latin_forms_outside_cjk(const std::string& text);
+
+// Chinese, Japanese and Korean characters and their punctuation.
+bool is_cjk(uint32_t point);
 
 }  // namespace ocrserve

@@ -264,6 +264,24 @@ TEST(Ctc, LatinFormsTurnFullWidthPunctuationToAsciiOutsideCjkText) {
   EXPECT_EQ(r.char_scores.size(), 3u);
 }
 
+TEST(Ctc, SpaceGapInsertsTheSpacesAWideBlankRunStandsFor) {
+  // "ab  ab" with gaps of 1 blank inside the words and 4 between them: median 1, so a space
+  // needs max(1 + 3, 2 * 1) = 4 blanks.
+  const std::vector<int> steps = {A, PAD, B, PAD, PAD, PAD, PAD, A, PAD, B, PAD, C};
+  const std::vector<float> probabilities(steps.size(), 0.9f);
+  const Json with_gap = {{"dict_list", {"a", "b", "c"}}, {"with_padding", true}, {"space_gap", 3}};
+  const RecognizedText spaced = make_recognition_codec("CTCConvertor", with_gap, kContext)->decode({scores(steps, probabilities, 4)}, 0);
+  EXPECT_EQ(spaced.text, "ab abc");
+  EXPECT_EQ(spaced.char_scores.size(), 6u);  // the inferred space has a score too
+  EXPECT_FLOAT_EQ(spaced.score, 0.9f);
+  const RecognizedText plain = make_recognition_codec("CTCConvertor", kAbc, kContext)->decode({scores(steps, probabilities, 4)}, 0);
+  EXPECT_EQ(plain.text, "ababc");  // off by default, as MMOCR
+  // Chinese is written without spaces: none is inferred next to a CJK character.
+  const Json chinese = {{"dict_list", {"中", "b", "c"}}, {"with_padding", true}, {"space_gap", 3}};
+  EXPECT_EQ(make_recognition_codec("CTCConvertor", chinese, kContext)->decode({scores(steps, probabilities, 4)}, 0).text,
+            "中b中bc");
+}
+
 TEST(Dictionary, MmocrLowercaseDigitsWithPaddingAndUnknown) {
   // MMOCR's lower_english_digits.txt with the CRNN-style flags: 36 chars, <PAD> 36, <UKN> 37.
   Json chars = Json::array();
