@@ -83,7 +83,9 @@ void show_runtime_result(const ConvertOptions& options) {
               << " (add --dump-info) — only output_pytorch.jpg was written\n";
     return;
   }
-  Pipelines pipelines = Pipelines::load({package.string()}, {}, 1);
+  PackageChoice choice;
+  choice.model = package.string();
+  Pipelines pipelines = Pipelines::load(choice, {}, 1);
   const cv::Mat image = read_image(options.image);
   cv::Mat picture;
   if (pipelines.detector) picture = draw_detections(image, pipelines.detector->detect({image}).front());
