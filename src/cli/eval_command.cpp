@@ -113,12 +113,12 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
   Json result = {{"task", end_to_end ? "e2e" : "det"}, {"images", samples.size()}};
   if (boxes) {
     result.update(Json{{"truth", counts.truth},
-                 {"detected", counts.detected},
-                 {"matched", counts.matched},
-                 {"precision", counts.precision()},
-                 {"recall", counts.recall()},
-                 {"hmean", counts.hmean()},
-                 {"iou_threshold", options.iou}});
+                       {"detected", counts.detected},
+                       {"matched", counts.matched},
+                       {"precision", counts.precision()},
+                       {"recall", counts.recall()},
+                       {"hmean", counts.hmean()},
+                       {"iou_threshold", options.iou}});
   }
   if (end_to_end) {
     result["lines"] = lines.lines;

@@ -6,12 +6,6 @@
 #include "core/utf8.hpp"
 
 namespace ocrserve {
-namespace {
-
-bool full_width_ascii(uint32_t p) { return p >= 0xFF01 && p <= 0xFF5E; }
-bool space(uint32_t p) { return p == ' ' || p == 0x3000; }
-
-}  // namespace
 
 bool is_cjk(uint32_t p) {
   return (p >= 0x2E80 && p <= 0x303F) ||  // radicals, CJK symbols and punctuation
@@ -23,6 +17,9 @@ bool is_cjk(uint32_t p) {
 }
 
 namespace {
+
+bool full_width_ascii(uint32_t p) { return p >= 0xFF01 && p <= 0xFF5E; }
+bool space(uint32_t p) { return p == ' ' || p == 0x3000; }
 
 // The nearest character from `i` in direction `step` that is neither a space nor a full-width
 // form: true if it is CJK; false if it is not, or if there is none.
