@@ -13,7 +13,7 @@ apt_packages=(
   build-essential cmake pkg-config ca-certificates
   libopencv-dev libpolyclipping-dev nlohmann-json3-dev libboost-dev libcli11-dev
   libspdlog-dev libzip-dev libgtest-dev libbenchmark-dev
-  fonts-wqy-zenhei zip unzip curl
+  fonts-wqy-zenhei zip unzip curl nginx
   python3 python3-torch python3-onnx python3-numpy python3-opencv python3-pyclipper
 )
 
