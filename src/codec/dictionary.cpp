@@ -5,6 +5,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/package_path.hpp"
 #include "ocrserve/error.hpp"
 
 namespace ocrserve {
@@ -101,7 +102,7 @@ Dictionary::Dictionary(const Json& all_params, const CodecContext& context) {
   // The order of the checks is mmdeploy's: dict_file wins over dict_list.
   if (params.contains("dict_file")) {
     const auto file = required_field<std::string>(params, "dict_file", where);
-    tokens_ = read_dict_file(context.package_dir / file, where);
+    tokens_ = read_dict_file(path_inside(context.package_dir, file, where + ": dict_file"), where);
   } else if (params.contains("dict_list")) {
     tokens_ = required_field<std::vector<std::string>>(params, "dict_list", where);
     for (size_t i = 0; i < tokens_.size(); ++i) {

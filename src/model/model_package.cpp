@@ -1,5 +1,6 @@
 #include "model/model_package.hpp"
 
+#include "core/package_path.hpp"
 #include "ocrserve/error.hpp"
 
 namespace ocrserve {
@@ -54,9 +55,9 @@ ModelPackage ModelPackage::load(const std::filesystem::path& dir) {
   }
   ModelPackage package;
   package.dir = dir;
-  package.deploy = read_json_file(dir / "deploy.json");
-  package.pipeline = read_json_file(dir / "pipeline.json");
-  package.detail = read_json_file(dir / "detail.json");
+  package.deploy = read_json_file(path_inside(dir, "deploy.json", dir.string()));
+  package.pipeline = read_json_file(path_inside(dir, "pipeline.json", dir.string()));
+  package.detail = read_json_file(path_inside(dir, "detail.json", dir.string()));
 
   const std::string deploy_file = (dir / "deploy.json").string();
   package.task = required_field<std::string>(package.deploy, "task", deploy_file);
@@ -68,7 +69,7 @@ ModelPackage ModelPackage::load(const std::filesystem::path& dir) {
   package.name = optional_field<std::string>(models[0], "name", dir.filename().string(), model_where);
   package.backend = required_field<std::string>(models[0], "backend", model_where);
   const auto net = required_field<std::string>(models[0], "net", model_where);
-  package.network = dir / net;
+  package.network = path_inside(dir, net, model_where + ": field \"net\"");
   if (!std::filesystem::is_regular_file(package.network)) {
     throw Error(ErrorKind::not_found, model_where + ": field \"net\" names " + package.network.string() +
                                           ", which does not exist");
