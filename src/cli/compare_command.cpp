@@ -80,8 +80,8 @@ int run_compare(const CompareOptions& options) {
   }
   Json served;
   try {
-    served = Json::parse(reply.body);
-  } catch (const Json::parse_error&) {
+    served = parse_json(reply.body, "the server's answer");
+  } catch (const Error&) {
     throw Error(ErrorKind::bad_input, "the server's answer is not JSON: " + reply.body.substr(0, 200));
   }
   const std::string d = difference(outcome.result, served);

@@ -38,11 +38,7 @@ Json json_argument(const std::string& value, const std::string& option) {
     buffer << in.rdbuf();
     text = buffer.str();
   }
-  try {
-    return Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    throw Error(ErrorKind::bad_input, option + ": malformed JSON: " + e.what());
-  }
+  return parse_json(text, option);
 }
 
 PackageSpec spec_from(const PackageOptions& options) {

@@ -2,6 +2,7 @@
 // JSON file reading and typed field access whose errors name the file and the field.
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,13 @@ namespace ocrserve {
 
 // Insertion-ordered, so JSON we write keeps the field order of the formats we mimic.
 using Json = nlohmann::ordered_json;
+
+// Deeper nesting than this is refused before parsing: the parser recurses once per level, and
+// 100,000 levels of "[" overflow a thread's stack. Real configuration files nest under 10.
+constexpr size_t kMaxJsonDepth = 256;
+
+// Parses JSON text; Error(bad_input) "what: malformed JSON: …" if malformed or nested too deep.
+Json parse_json(std::string_view text, const std::string& what);
 
 // Parses a JSON file; Error(not_found) if missing, Error(bad_input) "file: line L: …" if malformed.
 Json read_json_file(const std::filesystem::path& path);

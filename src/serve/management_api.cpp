@@ -102,9 +102,9 @@ HttpResponse register_model(Server& server, const HttpRequest& request) {
   Json body = Json::object();
   if (request.header("content-type").rfind("application/json", 0) == 0 && !request.body.empty()) {
     try {
-      body = Json::parse(request.body);
-    } catch (const Json::parse_error&) {
-      return error_response(400, "BadRequestException", "malformed JSON body");
+      body = parse_json(request.body, "request body");
+    } catch (const Error& e) {
+      return error_response(400, "BadRequestException", e.what());
     }
   }
   const std::string url = string_param(request, body, "url");
