@@ -3,11 +3,12 @@
 #include <sys/stat.h>
 #include <zip.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <fstream>
 #include <memory>
-#include <regex>
 #include <set>
 
 #include "model/model_package.hpp"
@@ -88,15 +89,21 @@ std::string unsafe_reason(const std::string& name) {
 }  // namespace
 
 bool valid_model_name(const std::string& name) {
-  static const std::regex pattern("^[A-Za-z0-9][A-Za-z0-9_\\-.]*$");
-  return std::regex_match(name, pattern);
+  // Checked by hand: std::regex recurses once per character and a long name overflows the stack.
+  const auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (name.empty() || name.size() > kMaxModelNameLength || !alnum(name[0])) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '_' || c == '-' || c == '.'; });
+}
+
+Error invalid_model_name(const std::string& name) {
+  const std::string shown = name.size() > 64 ? name.substr(0, 64) + "… (" + std::to_string(name.size()) + " characters)" : name;
+  return Error(ErrorKind::bad_input, "model name \"" + shown + "\" must match ^[A-Za-z0-9][A-Za-z0-9_\\-.]*$ and have at most " +
+                                         std::to_string(kMaxModelNameLength) + " characters");
 }
 
 fs::path write_archive(const ArchiveSource& source, const std::string& name, const std::string& version,
                        const fs::path& folder, bool force) {
-  if (!valid_model_name(name)) {
-    throw Error(ErrorKind::bad_input, "model name \"" + name + "\" must match ^[A-Za-z0-9][A-Za-z0-9_\\-.]*$");
-  }
+  if (!valid_model_name(name)) throw invalid_model_name(name);
   const fs::path target = fs::absolute(folder) / (name + ".mar");
   if (fs::exists(target) && !force) {
     throw Error(ErrorKind::bad_input, target.string() + ": already exists (use --force to overwrite)");
@@ -157,7 +164,7 @@ Manifest extract_archive(const fs::path& archive_path, const fs::path& destinati
   }
   // Check every entry before writing anything.
   std::set<std::string> names;
-  uint64_t declared_total = 0;
+  uint64_t declared_total = 0, compressed_total = 0;
   for (zip_int64_t i = 0; i < count; ++i) {
     zip_stat_t stat;
     if (zip_stat_index(archive.get(), i, 0, &stat) < 0) throw Error(ErrorKind::bad_input, where + ": unreadable entry");
@@ -175,10 +182,15 @@ Manifest extract_archive(const fs::path& archive_path, const fs::path& destinati
     }
     if (!names.insert(name).second) throw Error(ErrorKind::bad_input, where + ": duplicate entry \"" + name + "\"");
     declared_total += stat.size;
+    compressed_total += stat.comp_size;
     if (stat.size > (1 << 20) && stat.comp_size > 0 && stat.size / stat.comp_size > limits.max_ratio) {
       throw Error(ErrorKind::bad_input, where + ": refused entry \"" + name + "\": compression ratio over " +
                                             std::to_string(limits.max_ratio) + " (zip bomb?)");
     }
+  }
+  if (declared_total > (1 << 20) && declared_total / std::max<uint64_t>(compressed_total, 1) > limits.max_ratio) {
+    throw Error(ErrorKind::bad_input, where + ": refused: the entries inflate more than " + std::to_string(limits.max_ratio) +
+                                          " times their compressed size (zip bomb?)");
   }
   if (declared_total > limits.max_total_bytes) {
     throw Error(ErrorKind::bad_input, where + ": uncompressed size " + std::to_string(declared_total) +
@@ -205,13 +217,21 @@ Manifest extract_archive(const fs::path& archive_path, const fs::path& destinati
     fs::create_directories(target.parent_path(), error);
     std::unique_ptr<zip_file_t, decltype(&zip_fclose)> file(zip_fopen_index(archive.get(), i, 0), zip_fclose);
     if (!file) throw Error(ErrorKind::bad_input, where + ": cannot read entry \"" + name + "\"");
+    zip_stat_t stat;
+    zip_stat_index(archive.get(), i, 0, &stat);
     std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    uint64_t written = 0;
     while (true) {
       const zip_int64_t n = zip_fread(file.get(), buffer.data(), buffer.size());
       if (n < 0) throw Error(ErrorKind::bad_input, where + ": corrupt entry \"" + name + "\"");
       if (n == 0) break;
-      // Sizes in the header can lie; count what is really inflated.
+      // Sizes in the header can lie; count what is really inflated, per entry and in all.
+      written += static_cast<uint64_t>(n);
       written_total += static_cast<uint64_t>(n);
+      if (written > stat.size) {
+        throw Error(ErrorKind::bad_input, where + ": entry \"" + name + "\" inflates past its declared size of " +
+                                              std::to_string(stat.size) + " bytes");
+      }
       if (written_total > limits.max_total_bytes) {
         throw Error(ErrorKind::bad_input, where + ": inflates past the limit of " + std::to_string(limits.max_total_bytes) + " bytes");
       }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/json_file.hpp"
+#include "ocrserve/error.hpp"
 
 namespace ocrserve {
 
@@ -18,8 +19,12 @@ struct Manifest {
   Json json;            // the whole manifest as read or written
 };
 
-// ^[A-Za-z0-9][A-Za-z0-9_\-.]*$ as torch-model-archiver requires.
+// ^[A-Za-z0-9][A-Za-z0-9_\-.]*$ as torch-model-archiver requires, and at most
+// kMaxModelNameLength characters (the name becomes a file name).
+constexpr size_t kMaxModelNameLength = 255;
 bool valid_model_name(const std::string& name);
+// The error for a name valid_model_name refuses (a long name is shortened in the message).
+Error invalid_model_name(const std::string& name);
 
 struct ArchiveSource {
   std::filesystem::path model_dir;       // a detection or recognition package
@@ -33,7 +38,7 @@ std::filesystem::path write_archive(const ArchiveSource& source, const std::stri
 
 struct ArchiveLimits {
   uint64_t max_entries = 1000;
-  uint64_t max_total_bytes = 4ULL << 30;  // uncompressed
+  uint64_t max_total_bytes = 1ULL << 30;  // uncompressed: 1 GiB, several times the largest MMOCR model
   uint64_t max_ratio = 1000;              // uncompressed / compressed, for entries over 1 MiB
 };
 

@@ -27,6 +27,11 @@ bool allowed(const std::string& url, const std::vector<std::string>& patterns) {
 
 // Where `url` points, after the checks that keep registration inside what the operator allowed.
 fs::path resolve(const std::string& url, const ServerConfig& config) {
+  // Checked first: allowed_urls are std::regex patterns, whose matcher recurses once per character.
+  if (url.size() > kMaxUrlLength) {
+    throw Error(ErrorKind::bad_input, "url of " + std::to_string(url.size()) + " characters is longer than the limit of " +
+                                          std::to_string(kMaxUrlLength));
+  }
   if (url.find("..") != std::string::npos) throw Error(ErrorKind::not_found, "Relative path is not allowed in url: " + url);
   const size_t scheme = url.find("://");
   if (scheme != std::string::npos) {
@@ -70,6 +75,7 @@ ServableSpec spec_for(const fs::path& root, const std::string& handler, const st
 }  // namespace
 
 std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const ServerConfig& config) {
+  if (!request.name.empty() && !valid_model_name(request.name)) throw invalid_model_name(request.name);
   const fs::path path = resolve(request.url, config);
   auto model = std::make_shared<ServedModel>();
   model->url = request.url;
@@ -92,9 +98,7 @@ std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const Server
     root = model->extracted_dir;
   }
   if (!request.name.empty()) model->name = request.name;
-  if (!valid_model_name(model->name)) {
-    throw Error(ErrorKind::bad_input, "model name \"" + model->name + "\" must match ^[A-Za-z0-9][A-Za-z0-9_\\-.]*$");
-  }
+  if (!valid_model_name(model->name)) throw invalid_model_name(model->name);
   ServableSpec spec = spec_for(root, handler, request.url);
   spec.backend.intra_op_threads = static_cast<int>(config.intra_op_threads);
   if (spec.kind != ServableKind::recognition) spec.detection = config.detection;

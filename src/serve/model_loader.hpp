@@ -18,6 +18,8 @@ struct LoadRequest {
   bool at_startup = false;
 };
 
+constexpr size_t kMaxUrlLength = 2048;
+
 // Error(not_found) for what is not there, Error(bad_input) for URLs that are not allowed and
 // for broken archives or packages; the message says which.
 std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const ServerConfig& config);
