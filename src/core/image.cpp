@@ -33,9 +33,19 @@ cv::Mat decode_image(const uint8_t* data, size_t size, const std::string& what, 
   if (size == 0) throw Error(ErrorKind::bad_input, what + ": empty file");
   const auto header = read_image_header(data, size);
   if (!header) throw Error(ErrorKind::bad_input, what + ": not an image (unrecognised or truncated header)");
+  if (header->format == "gif") {
+    throw Error(ErrorKind::unsupported, what + ": GIF images cannot be read (this build's OpenCV has no GIF decoder); "
+                                               "convert it to PNG");
+  }
   check_size(header->width, header->height, what, limits);
-  if (header->format == "jpeg" && !jpeg_has_end(data, size)) {
-    throw Error(ErrorKind::bad_input, what + ": corrupt or truncated jpeg image (no end-of-image marker)");
+  if (header->format == "jpeg") {
+    if (!jpeg_has_end(data, size)) {
+      throw Error(ErrorKind::bad_input, what + ": corrupt or truncated jpeg image (no end-of-image marker)");
+    }
+    if (const size_t scans = count_jpeg_scans(data, size, limits.max_jpeg_scans); scans > limits.max_jpeg_scans) {
+      throw Error(ErrorKind::bad_input, what + ": jpeg image has more than " + std::to_string(limits.max_jpeg_scans) +
+                                            " scans (the limit); re-encode it");
+    }
   }
   cv::Mat image;
   try {

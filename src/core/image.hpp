@@ -10,12 +10,14 @@
 
 namespace ocrserve {
 
+// What one image may cost, checked from its header before any pixel is decoded.
 struct DecodeLimits {
-  uint64_t max_pixels = 100'000'000;  // 100 MP: a 10000x10000 scan still fits
+  uint64_t max_pixels = 40'000'000;  // 40 MP: an A4 page scanned at 600 dpi (35 MP) fits
   uint32_t max_side = 32'000;
+  size_t max_jpeg_scans = 100;       // progressive JPEGs have about 10
 };
 
-// Decodes JPEG/PNG/BMP/WebP/TIFF/… bytes into an 8-bit BGR image.
+// Decodes JPEG/PNG/BMP/WebP/TIFF bytes (the first page of a TIFF) into an 8-bit BGR image.
 // `what` names the input in error messages (a file name, "request body").
 cv::Mat decode_image(const uint8_t* data, size_t size, const std::string& what,
                      const DecodeLimits& limits = {});

@@ -85,7 +85,53 @@ std::optional<ImageHeader> webp(const Bytes& b) {
   return std::nullopt;
 }
 
+// The first image file directory's ImageWidth (256) and ImageLength (257) tags: the page
+// OpenCV decodes. BigTIFF (magic 43) is not recognised.
+std::optional<ImageHeader> tiff(const Bytes& b) {
+  const bool little = b.data[0] == 'I';
+  const auto u16 = [&](size_t o) { return little ? b.le16(o) : b.be16(o); };
+  const auto u32 = [&](size_t o) { return little ? b.le32(o) : b.be32(o); };
+  if (!b.has(0, 8) || u16(2) != 42) return std::nullopt;
+  const size_t ifd = u32(4);
+  if (!b.has(ifd, 2)) return std::nullopt;
+  const size_t entries = u16(ifd);
+  uint32_t width = 0, height = 0;
+  for (size_t i = 0; i < entries; ++i) {
+    const size_t entry = ifd + 2 + 12 * i;
+    if (!b.has(entry, 12)) return std::nullopt;
+    const uint32_t tag = u16(entry), type = u16(entry + 2);
+    if (tag != 256 && tag != 257) continue;
+    const uint32_t value = type == 3 ? u16(entry + 8) : type == 4 ? u32(entry + 8) : 0;  // SHORT or LONG
+    (tag == 256 ? width : height) = value;
+  }
+  if (width == 0 || height == 0) return std::nullopt;
+  return ImageHeader{"tiff", width, height};
+}
+
 }  // namespace
+
+size_t count_jpeg_scans(const uint8_t* data, size_t size, size_t stop_after) {
+  const Bytes b{data, size};
+  size_t scans = 0;
+  size_t offset = 2;  // after SOI
+  while (b.has(offset, 2) && scans <= stop_after) {
+    if (b.data[offset] != 0xFF) {  // entropy-coded data: skip to the next marker
+      ++offset;
+      continue;
+    }
+    const uint8_t marker = b.data[offset + 1];
+    // Stuffed zero bytes, fill bytes and restart markers belong to the scan data.
+    if (marker == 0x00 || marker == 0xFF || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+      offset += marker == 0xFF ? 1 : 2;
+      continue;
+    }
+    if (marker == 0xD9) break;  // end of image
+    if (!b.has(offset + 2, 2)) break;
+    scans += marker == 0xDA;
+    offset += 2 + b.be16(offset + 2);
+  }
+  return scans;
+}
 
 std::optional<ImageHeader> read_image_header(const uint8_t* data, size_t size) {
   const Bytes b{data, size};
@@ -96,7 +142,7 @@ std::optional<ImageHeader> read_image_header(const uint8_t* data, size_t size) {
   if (b.starts(0, "RIFF") && b.starts(8, "WEBP")) return webp(b);
   if (b.starts(0, "II*") || b.starts(0, "MM")) {
     if (b.has(0, 4) && ((data[0] == 'I' && data[3] == 0) || (data[0] == 'M' && data[2] == 0 && data[3] == '*'))) {
-      return ImageHeader{"tiff", 0, 0};  // sizes live in IFDs; the decoded size is checked instead
+      return tiff(b);
     }
   }
   return std::nullopt;

@@ -15,8 +15,12 @@ struct ImageHeader {
 };
 
 // The format and size stated by the header, or nullopt when the bytes are not an image
-// format we recognise or the header is truncated. Dimensions may be 0 for formats whose
-// size we do not parse here (then only the decoder's own limits apply).
+// format we recognise or the header is truncated.
 std::optional<ImageHeader> read_image_header(const uint8_t* data, size_t size);
+
+// The number of scans (SOS markers) in a JPEG, counting no further than `stop_after` + 1:
+// each scan of a progressive JPEG is a pass over the whole picture, so thousands of tiny
+// scans make a small file cost a worker half a minute.
+size_t count_jpeg_scans(const uint8_t* data, size_t size, size_t stop_after);
 
 }  // namespace ocrserve
