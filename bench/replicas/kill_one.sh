@@ -8,7 +8,7 @@
 # Environment: REQUESTS (600), CLIENTS (4), KILL_AFTER (150), VICTIM (replica 1-3, default 2),
 #   SIGNAL (KILL; TERM checks the graceful drain instead),
 #   BASE_PORT (19080: nginx there, replica N on BASE_PORT+100*N, +1 management, +2 metrics),
-#   IMAGE (the demo word image), MODEL (ocr).
+#   IMAGE (the demo word image), MODEL (ocr), KEEP=1 (keep the logs of a passing run too).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -41,7 +41,7 @@ cleanup() {
   [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null || true
   for p in "${pid[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if [ $passed = 1 ]; then rm -rf "$work"; else echo "kill_one: logs kept in $work" >&2; fi
+  if [ $passed = 1 ] && [ -z "${KEEP:-}" ]; then rm -rf "$work"; else echo "kill_one: logs kept in $work" >&2; fi
 }
 trap cleanup EXIT
 
@@ -165,7 +165,8 @@ fi
 for n in 1 2 3; do
   echo "replica $n (127.0.0.1:$(port "$n")) counts $(served_by "$n") requests$([ "$n" = "$victim" ] && echo ' since its restart')"
 done
-echo "nginx: $(grep -c 'connect() failed' "$work/nginx/error.log" || true) refused connects, $(grep -c 'prematurely closed' "$work/nginx/error.log" || true) dropped connections, $(grep -c 'upstream server temporarily disabled' "$work/nginx/error.log" || true) times a replica was taken out"
+echo "nginx's error log, by message:"
+sed -E 's/^.*\[[a-z]+\] [0-9#]+: (\*[0-9]+ )?//; s/ while .*//; s/, client: .*//' "$work/nginx/error.log" | sort | uniq -c
 
 python3 "$here/tally.py" --access-log "$work/nginx/access.log" --results "$work/results" --bodies "$work/bodies" \
   --requests "$requests" --killed-at "$killed_at" --victim "127.0.0.1:$(port "$victim")" \
