@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "ocrserve/error.hpp"
 
@@ -49,6 +50,12 @@ size_t parse_size(const std::string& value, const std::string& key) {
   throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected a non-negative integer");
 }
 
+size_t positive(const std::string& value, const std::string& key) {
+  const size_t number = parse_size(value, key);
+  if (number == 0) throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected a positive integer");
+  return number;
+}
+
 // A fraction in [0, 1] (thresholds) or, with `max` above 1, a ratio up to it.
 double parse_number(const std::string& value, const std::string& key, double max) {
   try {
@@ -81,6 +88,11 @@ const char* const kAcceptedIgnored[] = {"netty_client_threads", "default_startup
                                         "io_ratio"};
 
 }  // namespace
+
+size_t ServingLimits::workers_per_model() const {
+  // A worker beyond the cores adds memory, not throughput.
+  return max_workers_per_model ? max_workers_per_model : std::max<size_t>(4, 2 * std::thread::hardware_concurrency());
+}
 
 Address parse_address(const std::string& value, uint16_t default_port, const std::string& key) {
   std::string rest = trim(value);
@@ -160,6 +172,13 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
   else if (key == "ocrserve_det_thresh") detection.mask_thr = parse_number(value, key, 1);
   else if (key == "ocrserve_det_box_thresh") detection.min_text_score = parse_number(value, key, 1);
   else if (key == "ocrserve_det_unclip_ratio") detection.unclip_ratio = parse_number(value, key, 100);
+  else if (key == "ocrserve_max_images_per_request") limits.max_images_per_request = positive(value, key);
+  else if (key == "ocrserve_max_request_pixels") limits.max_request_pixels = positive(value, key);
+  else if (key == "ocrserve_max_image_pixels") limits.image.max_pixels = positive(value, key);
+  else if (key == "ocrserve_max_image_side") limits.image.max_side = static_cast<uint32_t>(std::min<size_t>(positive(value, key), 1u << 30));
+  else if (key == "ocrserve_max_jpeg_scans") limits.image.max_jpeg_scans = positive(value, key);
+  else if (key == "ocrserve_max_workers_per_model") limits.max_workers_per_model = positive(value, key);
+  else if (key == "ocrserve_max_upload_memory") limits.max_upload_memory = positive(value, key);
   else if (std::any_of(std::begin(kAcceptedIgnored), std::end(kAcceptedIgnored), [&](const char* k) { return key == k; })) {
     warnings.push_back("config: " + key + " has no effect in ocrserve");
   } else {

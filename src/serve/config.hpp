@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/image.hpp"
 #include "ocrserve/options.hpp"
 
 namespace ocrserve {
@@ -20,6 +21,18 @@ struct Address {
 // "http://host:port" → Address. Without a port, `default_port`. Error(bad_input) naming `key`
 // for https (not supported), unix sockets or malformed values.
 Address parse_address(const std::string& value, uint16_t default_port, const std::string& key);
+
+// What one request, one upload or one model may cost; a request over a limit is refused
+// (413/400) before it costs anything. The table is in docs/reliability.md "Limits".
+struct ServingLimits {
+  size_t max_images_per_request = 64;            // ocrserve_max_images_per_request
+  uint64_t max_request_pixels = 100'000'000;     // ocrserve_max_request_pixels: all images, from headers
+  DecodeLimits image;                            // ocrserve_max_image_pixels, _max_image_side, _max_jpeg_scans
+  size_t max_workers_per_model = 0;              // ocrserve_max_workers_per_model; 0 = 2 per core, at least 4
+  size_t max_upload_memory = 256ULL << 20;       // ocrserve_max_upload_memory: bodies being received, all connections
+
+  size_t workers_per_model() const;
+};
 
 struct ServerConfig {
   Address inference{"127.0.0.1", 8080};
@@ -40,6 +53,7 @@ struct ServerConfig {
   std::chrono::minutes token_expiration{60};
   size_t intra_op_threads = 1;                     // ocrserve_intra_op_threads: per worker
   DetectionSettings detection;                     // ocrserve_det_*: for every detection and OCR model
+  ServingLimits limits;
   std::vector<std::string> warnings;               // unknown keys, ignored values
 
   // Reads a Java .properties file over the defaults; Error(not_found/bad_input) naming the key.

@@ -1,6 +1,7 @@
 #include "serve/http_server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <random>
 #include <utility>
@@ -64,6 +65,8 @@ const char* reason_type(int status) {
     case 400: return "BadRequestException";
     case 408: return "RequestTimeoutException";
     case 413: return "RequestEntityTooLargeException";
+    case 501: return "NotImplementedException";
+    case 503: return "ServiceUnavailableException";
     case 431: return "BadRequestException";
     default: return "InternalServerException";
   }
@@ -88,21 +91,32 @@ struct HttpServer::Impl {
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   std::vector<std::thread> threads;
   std::atomic<size_t> in_flight{0};
+  std::atomic<size_t> upload_bytes{0};  // reserved by requests whose bodies are held
   size_t thread_count;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 };
 
 namespace {
 
+// What the sessions of one server share.
+struct Shared {
+  std::shared_ptr<const HttpHandler> handler;
+  HttpLimits limits;
+  std::atomic<size_t>& in_flight;
+  std::atomic<size_t>& upload_bytes;
+};
+
+// One connection. Every handler below runs on the connection's strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<const HttpHandler> handler, HttpLimits limits,
-          std::atomic<size_t>& in_flight)
-      : stream_(std::move(socket)), handler_(std::move(handler)), limits_(limits), in_flight_(in_flight) {
+  Session(tcp::socket socket, std::shared_ptr<const Shared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)), limits_(shared_->limits),
+        idle_timer_(stream_.get_executor()) {
     beast::error_code ignored;
     const auto endpoint = stream_.socket().remote_endpoint(ignored);
     remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
+  ~Session() { release_upload(); }
 
   void start() { read_header(); }
 
@@ -111,6 +125,7 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(limits_.max_header_size));
     parser_->body_limit(limits_.max_request_size);
+    method_.clear();
     stream_.expires_after(limits_.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
@@ -129,10 +144,27 @@ class Session : public std::enable_shared_from_this<Session> {
     if (error) return reply_error(400, "Invalid HTTP message.");
     started_ = std::chrono::steady_clock::now();
     auto& header = parser_->get();
+    // Only chunked transfer coding is understood. Any other would leave the body to be read
+    // as the next request, which a proxy in front would not do (request smuggling).
+    const auto coding = header[http::field::transfer_encoding];
+    if (!coding.empty() && !beast::iequals(coding, "chunked")) {
+      return reply_error(501, "Transfer-Encoding \"" + std::string(coding.substr(0, 64)) + "\" is not implemented; "
+                              "send the body with Content-Length or chunked.");
+    }
+    if (!coding.empty() && header.count(http::field::content_length)) {
+      return reply_error(400, "Content-Length and Transfer-Encoding together are ambiguous.");
+    }
     // Refuse an oversized body before reading any of it.
     if (parser_->content_length() && *parser_->content_length() > limits_.max_request_size) {
       return reply_error(413, "Request body of " + std::to_string(*parser_->content_length()) +
                                   " bytes exceeds max_request_size " + std::to_string(limits_.max_request_size) + ".");
+    }
+    // A chunked body may grow to max_request_size; reserve that much.
+    const size_t body = parser_->content_length() ? static_cast<size_t>(*parser_->content_length())
+                                                  : coding.empty() ? 0 : limits_.max_request_size;
+    if (!reserve_upload(body)) {
+      return reply_error(503, "Too many uploads in progress (ocrserve_max_upload_memory " +
+                                  std::to_string(limits_.max_upload_memory) + " bytes); retry later.");
     }
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       auto continue_response = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
@@ -144,6 +176,20 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     read_body();
+  }
+
+  bool reserve_upload(size_t bytes) {
+    size_t used = shared_->upload_bytes.load();
+    do {
+      if (bytes > 0 && used + bytes > limits_.max_upload_memory) return false;
+    } while (!shared_->upload_bytes.compare_exchange_weak(used, used + bytes));
+    reserved_ = bytes;
+    return true;
+  }
+
+  void release_upload() {
+    shared_->upload_bytes -= reserved_;
+    reserved_ = 0;
   }
 
   void read_body() {
@@ -172,11 +218,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(message.body());
     request.remote = remote_;
+    client_gone_ = std::make_shared<std::atomic<bool>>(false);
+    request.client_gone = [gone = client_gone_] { return gone->load(); };
     parse_target(request);
     method_ = request.method;
     target_ = request.target;
 
-    in_flight_++;
+    shared_->in_flight++;
     auto self = shared_from_this();
     auto answered = std::make_shared<std::atomic<bool>>(false);
     Respond respond = [self, answered](HttpResponse response) {
@@ -184,12 +232,34 @@ class Session : public std::enable_shared_from_this<Session> {
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response)]() mutable { self->write(std::move(response), true); });
     };
+    watch_client();
     try {
-      (*handler_)(std::move(request), respond);
+      (*shared_->handler)(std::move(request), respond);
     } catch (const std::exception& e) {
       spdlog::error("handler failed: {}", e.what());
       respond(error_response(500, "InternalServerException", e.what()));
     }
+  }
+
+  // While a handler works, a read stays posted: it ends with an error when the client goes,
+  // or brings the next pipelined request's first bytes, kept in buffer_ for read_header.
+  void watch_client() {
+    watching_ = true;
+    stream_.socket().async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code error, size_t n) {
+      self->watching_ = false;
+      if (error) {
+        if (self->client_gone_) self->client_gone_->store(true);
+        if (self->resume_after_watch_) self->close();
+        return;
+      }
+      self->buffer_.commit(n);
+      if (self->resume_after_watch_) {
+        self->resume_after_watch_ = false;
+        self->idle_timer_.cancel();
+        return self->read_header();
+      }
+      if (self->buffer_.size() < self->limits_.max_header_size) self->watch_client();
+    });
   }
 
   void reply_error(int status, const std::string& message) {
@@ -214,15 +284,47 @@ class Session : public std::enable_shared_from_this<Session> {
     out->prepare_payload();
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
     spdlog::info("/{} \"{} {} HTTP/1.1\" {} {}", remote_, method_, target_, response.status, elapsed.count());
+    stream_.expires_after(limits_.idle_timeout);
     http::async_write(stream_, *out, [self = shared_from_this(), out, close_after, counted](beast::error_code error, size_t) {
-      if (counted) self->in_flight_--;
-      if (error || close_after) return self->close();
-      self->read_header();
+      if (counted) self->shared_->in_flight--;
+      self->release_upload();
+      if (error) return self->close();
+      // A request whose body was read has nothing left to drain; one refused early may.
+      if (close_after) return self->watching_ ? self->close() : self->linger_close();
+      if (!self->watching_) return self->read_header();
+      // The watch read is still posted: it resumes reading when the next request arrives.
+      self->resume_after_watch_ = true;
+      self->idle_timer_.expires_after(self->limits_.idle_timeout);
+      self->idle_timer_.async_wait([self](beast::error_code error) {
+        if (!error && self->resume_after_watch_) self->close();
+      });
+    });
+  }
+
+  // After an error answer the client may still be sending the body we refused; closing at once
+  // would reset the connection and the client would never read the answer. So stop sending,
+  // read and discard for a moment, then close.
+  void linger_close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lingering_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    discard();
+  }
+
+  void discard() {
+    const auto left = lingering_until_ - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return close();
+    stream_.expires_after(left);
+    auto sink = std::make_shared<std::array<char, 16384>>();
+    stream_.async_read_some(asio::buffer(*sink), [self = shared_from_this(), sink](beast::error_code error, size_t) {
+      if (error) return self->close();
+      self->discard();
     });
   }
 
   void close() {
     beast::error_code ignored;
+    idle_timer_.cancel();
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.close();
   }
@@ -230,21 +332,33 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<const HttpHandler> handler_;
-  HttpLimits limits_;
-  std::atomic<size_t>& in_flight_;
+  std::shared_ptr<const Shared> shared_;
+  const HttpLimits& limits_;
+  asio::steady_timer idle_timer_;
   std::string remote_, method_, target_;
   bool keep_alive_ = true;
+  bool watching_ = false;            // a watch read is posted
+  bool resume_after_watch_ = false;  // answered while watching: the watch read resumes the loop
+  size_t reserved_ = 0;              // upload bytes this connection holds
+  std::shared_ptr<std::atomic<bool>> client_gone_;
+  std::chrono::steady_clock::time_point lingering_until_{};
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
-void accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<const HttpHandler> handler,
-                 HttpLimits limits, std::atomic<size_t>& in_flight) {
+void accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<const Shared> shared) {
   acceptor->async_accept(asio::make_strand(acceptor->get_executor()),
-                         [acceptor, handler, limits, &in_flight](beast::error_code error, tcp::socket socket) {
+                         [acceptor, shared](beast::error_code error, tcp::socket socket) {
                            if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
-                           if (!error) std::make_shared<Session>(std::move(socket), handler, limits, in_flight)->start();
-                           accept_loop(acceptor, handler, limits, in_flight);
+                           if (!error) {
+                             std::make_shared<Session>(std::move(socket), shared)->start();
+                             return accept_loop(acceptor, shared);
+                           }
+                           // Out of descriptors (or another transient failure): retrying at once
+                           // would spin a core until a connection closes, so pause first.
+                           spdlog::warn("accept failed: {}; pausing 100 ms", error.message());
+                           auto pause = std::make_shared<asio::steady_timer>(acceptor->get_executor(),
+                                                                             std::chrono::milliseconds(100));
+                           pause->async_wait([acceptor, shared, pause](beast::error_code) { accept_loop(acceptor, shared); });
                          });
 }
 
@@ -270,7 +384,8 @@ uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler 
     throw Error(ErrorKind::bad_input, "cannot listen on " + host + ":" + std::to_string(port) + ": " + error.message());
   }
   impl_->acceptors.push_back(acceptor);
-  accept_loop(acceptor, std::make_shared<const HttpHandler>(std::move(handler)), limits, impl_->in_flight);
+  accept_loop(acceptor, std::make_shared<const Shared>(Shared{std::make_shared<const HttpHandler>(std::move(handler)),
+                                                              limits, impl_->in_flight, impl_->upload_bytes}));
   return acceptor->local_endpoint().port();
 }
 

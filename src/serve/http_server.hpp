@@ -1,7 +1,8 @@
 #pragma once
 // A small HTTP/1.1 server on Boost.Beast: listeners on several addresses, keep-alive,
 // Expect: 100-continue, and the size limit checked from Content-Length before any body byte is
-// read. Handlers answer asynchronously through a callback that may run on any thread.
+// read. Handlers answer asynchronously through a callback that may run on any thread; while
+// they work the connection is watched, so a request can tell that its client has gone.
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -20,6 +21,8 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
   std::string remote;                        // "ip:port"
+  // True once the client has closed its connection: nobody will read the answer.
+  std::function<bool()> client_gone = [] { return false; };
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -45,6 +48,9 @@ struct HttpLimits {
   size_t max_request_size = 6553500;         // body bytes; larger → 413 before reading it
   size_t max_header_size = 64 * 1024;
   std::chrono::seconds idle_timeout{60};     // a silent client is disconnected (slowloris)
+  // Bodies being received on all connections together may hold this much; a request that
+  // would go over waits for nothing: it gets 503 at once (slow uploads cannot pile up memory).
+  size_t max_upload_memory = 256ULL << 20;
 };
 
 class HttpServer {

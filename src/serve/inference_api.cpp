@@ -55,6 +55,26 @@ std::vector<std::string> request_images(HttpRequest& request) {
   return images;
 }
 
+// The request-wide limits, checked from the image headers before anything is decoded or queued.
+std::optional<HttpResponse> over_budget(const std::vector<std::string>& images, const ServingLimits& limits) {
+  if (images.size() > limits.max_images_per_request) {
+    return error_response(413, "RequestEntityTooLargeException",
+                          "request holds " + std::to_string(images.size()) + " images, more than the limit of " +
+                              std::to_string(limits.max_images_per_request) + " (ocrserve_max_images_per_request)");
+  }
+  uint64_t pixels = 0;
+  for (const auto& image : images) {
+    const auto header = read_image_header(reinterpret_cast<const uint8_t*>(image.data()), image.size());
+    if (header) pixels += uint64_t{header->width} * header->height;
+  }
+  if (pixels > limits.max_request_pixels) {
+    return error_response(413, "RequestEntityTooLargeException",
+                          "request images hold " + std::to_string(pixels) + " pixels, more than the limit of " +
+                              std::to_string(limits.max_request_pixels) + " (ocrserve_max_request_pixels)");
+  }
+  return std::nullopt;
+}
+
 Json item_error(const Error& error) {
   const HttpResponse response = error_response(error);
   return Json::parse(response.body);
@@ -74,12 +94,14 @@ void predict(Server& server, HttpRequest&& request, const std::string& name, con
   } catch (const Error& e) {
     return respond(error_response(e));
   }
+  if (auto refusal = over_budget(images, server.config().limits)) return respond(std::move(*refusal));
   const auto start = std::chrono::steady_clock::now();
   const std::string labels = label("model_name", name) + label("model_version", version.empty() ? "default" : version) +
                              label("hostname", server.metrics().hostname());
   const size_t max_response = server.config().max_response_size;
   Job job;
   job.images = std::move(images);
+  job.abandoned = request.client_gone;
   job.done = [&server, respond, start, labels, max_response](std::vector<ItemOutcome> outcomes, std::optional<Error> error) {
     HttpResponse response;
     if (error) {

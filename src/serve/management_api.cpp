@@ -158,7 +158,11 @@ HttpResponse scale_model(Server& server, const HttpRequest& request, const std::
     return error_response(400, "BadRequestException", e.what());
   }
   if (max_workers < min_workers) return error_response(400, "BadRequestException", "max_worker cannot be less than min_worker.");
-  if (min_workers > 64) return error_response(400, "BadRequestException", "min_worker cannot exceed 64.");
+  const size_t limit = server.config().limits.workers_per_model();
+  if (min_workers > limit) {
+    return error_response(400, "BadRequestException", "min_worker cannot exceed " + std::to_string(limit) +
+                                                          " (ocrserve_max_workers_per_model).");
+  }
   try {
     // Workers are cheap to start (well under a second), so scaling is always done before answering.
     model->runner->scale(min_workers);
@@ -189,19 +193,43 @@ HttpResponse unregister_model(Server& server, const std::string& name, const std
   return status_response(200, "Model \"" + name + "\" unregistered");
 }
 
+// GET /token?type=management|inference with the API key (which never expires) issues a new
+// key of that type, so an expired one is replaced without a restart.
+HttpResponse rotate_key(Server& server, const HttpRequest& request) {
+  const std::string type = request.query_value("type");
+  if (request.method != "GET") {
+    return error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document.");
+  }
+  if (type != "management" && type != "inference") {
+    return error_response(400, "BadRequestException", "Parameter type must be management or inference.");
+  }
+  if (!server.tokens().rotate(type, request.header("authorization"))) {
+    return error_response(400, "InvalidKeyException",
+                          "Token Authorization failed. Token either incorrect, expired, or not provided correctly");
+  }
+  return json_response(200, server.tokens().describe());
+}
+
 }  // namespace
 
 HttpHandler management_api(Server& server) {
   return [&server](HttpRequest&& request, Respond respond) {
     const auto parts = path_segments(request.path);
     const std::string& method = request.method;
+    if (parts.size() == 1 && parts[0] == "token" && server.tokens().enabled()) return respond(rotate_key(server, request));
     if (auto answer = api_prelude(server, request, parts, "management")) return respond(std::move(*answer));
     if (parts[0] != "models" || parts.size() > 4) {
       return respond(error_response(404, "ResourceNotFoundException", "Requested resource is not found, please refer to API document."));
     }
+    // Loading, scaling and unloading take seconds: they run on the management thread.
+    const auto off_io_thread = [&](auto work) {
+      server.management_tasks().post([work, request = std::make_shared<HttpRequest>(std::move(request)), respond] {
+        respond(work(*request));
+      });
+    };
     if (parts.size() == 1) {
       if (method == "GET") return respond(list_models(server, request));
-      if (method == "POST") return respond(register_model(server, request));
+      if (method == "POST") return off_io_thread([&server](const HttpRequest& r) { return register_model(server, r); });
     } else {
       const std::string& name = parts[1];
       const std::string version = parts.size() >= 3 ? parts[2] : "";
@@ -226,8 +254,12 @@ HttpHandler management_api(Server& server) {
           return respond(model_not_found(e));
         }
       }
-      if (parts.size() <= 3 && method == "PUT") return respond(scale_model(server, request, name, version));
-      if (parts.size() <= 3 && method == "DELETE") return respond(unregister_model(server, name, version));
+      if (parts.size() <= 3 && method == "PUT") {
+        return off_io_thread([&server, name, version](const HttpRequest& r) { return scale_model(server, r, name, version); });
+      }
+      if (parts.size() <= 3 && method == "DELETE") {
+        return off_io_thread([&server, name, version](const HttpRequest&) { return unregister_model(server, name, version); });
+      }
     }
     respond(error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document."));
   };

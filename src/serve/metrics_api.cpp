@@ -31,6 +31,8 @@ std::vector<MetricFamily> gauges(Server& server) {
   MetricFamily rejected{"ocrserve_rejected_requests_total", "counter", "Requests refused with 503 (queue full or no worker)", {}};
   MetricFamily timed_out{"ocrserve_timed_out_requests_total", "counter",
                          "Requests answered 503 after waiting longer than response_timeout for a worker", {}};
+  MetricFamily abandoned{"ocrserve_abandoned_requests_total", "counter",
+                         "Requests dropped unrun because their client closed the connection", {}};
   for (const auto& model : server.registry().all()) {
     const std::string labels = label("model_name", model->name) + label("model_version", model->version) + host;
     const RunnerStats& stats = model->runner->stats();
@@ -41,6 +43,7 @@ std::vector<MetricFamily> gauges(Server& server) {
     failed.samples.push_back({labels, static_cast<double>(stats.failed_items), ""});
     rejected.samples.push_back({labels, static_cast<double>(stats.rejected), ""});
     timed_out.samples.push_back({labels, static_cast<double>(stats.timed_out), ""});
+    abandoned.samples.push_back({labels, static_cast<double>(stats.abandoned), ""});
     // Bucket i holds batches of at most 2^i images; Prometheus buckets are cumulative.
     double cumulative = 0;
     for (size_t i = 0; i < stats.batch_size_counts.size(); ++i) {
@@ -53,7 +56,7 @@ std::vector<MetricFamily> gauges(Server& server) {
   }
   MetricFamily memory{"ocrserve_process_resident_memory_bytes", "gauge", "Resident memory of the server process", {}};
   memory.samples.push_back({host, resident_bytes(), ""});
-  return {queue_latency, queue_depth, workers, batches, inference, failed, rejected, timed_out, memory};
+  return {queue_latency, queue_depth, workers, batches, inference, failed, rejected, timed_out, abandoned, memory};
 }
 
 }  // namespace

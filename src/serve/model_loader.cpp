@@ -1,6 +1,10 @@
 #include "serve/model_loader.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include <random>
 #include <regex>
@@ -53,10 +57,12 @@ fs::path resolve(const std::string& url, const ServerConfig& config) {
   return path;
 }
 
+constexpr const char* kExtractionPrefix = "ocrserve-model-";
+
 fs::path fresh_extraction_dir() {
   static std::atomic<uint64_t> counter{0};
   std::random_device random;
-  return fs::temp_directory_path() / ("ocrserve-model-" + std::to_string(getpid()) + "-" +
+  return fs::temp_directory_path() / (kExtractionPrefix + std::to_string(getpid()) + "-" +
                                       std::to_string(counter++) + "-" + std::to_string(random()));
 }
 
@@ -76,6 +82,11 @@ ServableSpec spec_for(const fs::path& root, const std::string& handler, const st
 
 std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const ServerConfig& config) {
   if (!request.name.empty() && !valid_model_name(request.name)) throw invalid_model_name(request.name);
+  if (request.workers > config.limits.workers_per_model()) {
+    throw Error(ErrorKind::bad_input, std::to_string(request.workers) + " workers exceed the limit of " +
+                                          std::to_string(config.limits.workers_per_model()) +
+                                          " per model (ocrserve_max_workers_per_model)");
+  }
   const fs::path path = resolve(request.url, config);
   auto model = std::make_shared<ServedModel>();
   model->url = request.url;
@@ -103,10 +114,26 @@ std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const Server
   spec.backend.intra_op_threads = static_cast<int>(config.intra_op_threads);
   if (spec.kind != ServableKind::recognition) spec.detection = config.detection;
   spec.backend.cache_dir = default_session_cache_dir();
+  spec.limits = config.limits.image;
   model->runner = std::make_unique<ModelRunner>(spec, request.settings);
   model->min_workers = model->max_workers = request.workers;
   model->runner->scale(request.workers);
   return model;
+}
+
+void remove_stale_extractions() {
+  std::error_code error;
+  const std::string prefix = kExtractionPrefix;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(error), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || !entry.is_directory()) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    // Only directories of servers that no longer run (kill(pid, 0) says no such process).
+    if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove_all(entry.path(), ignored);
+    }
+  }
 }
 
 std::vector<std::string> store_entries(const fs::path& store) {

@@ -24,6 +24,10 @@ constexpr size_t kMaxUrlLength = 2048;
 // for broken archives or packages; the message says which.
 std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const ServerConfig& config);
 
+// Archives are extracted into $TMPDIR/ocrserve-model-<pid>-…; a server that was killed leaves
+// its directories behind. This removes those of processes that no longer run.
+void remove_stale_extractions();
+
 // The archives and package directories of the store, for --models all.
 std::vector<std::string> store_entries(const std::filesystem::path& store);
 

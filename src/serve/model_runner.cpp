@@ -16,8 +16,18 @@ struct ModelRunner::Worker {
   std::thread thread;
 };
 
+namespace {
+
+RunnerSettings clamped(RunnerSettings settings) {
+  settings.response_timeout = std::min<std::chrono::seconds>(settings.response_timeout, kLongestSetting);
+  settings.max_batch_delay = std::min<std::chrono::milliseconds>(settings.max_batch_delay, kLongestSetting);
+  return settings;
+}
+
+}  // namespace
+
 ModelRunner::ModelRunner(ServableSpec spec, RunnerSettings settings)
-    : spec_(std::move(spec)), settings_(settings) {}
+    : spec_(std::move(spec)), settings_(clamped(settings)) {}
 
 ModelRunner::~ModelRunner() { drain(); }
 
@@ -97,6 +107,15 @@ void ModelRunner::drain() {
   fail_queued(Error(ErrorKind::overloaded, "the model was unloaded"));
 }
 
+void ModelRunner::fail_waiting(const Error& error) {
+  std::deque<Job> failed;
+  {
+    std::lock_guard lock(mutex_);
+    failed.swap(queue_);
+  }
+  for (auto& job : failed) job.done({}, error);
+}
+
 size_t ModelRunner::worker_count() const {
   std::lock_guard lock(mutex_);
   return workers_.size();
@@ -132,7 +151,7 @@ void ModelRunner::work(Worker& worker, std::promise<void> loaded) {
   while (true) {
     std::vector<Job> batch = take_batch(worker);
     if (batch.empty()) return;
-    fail_expired(batch);
+    drop_stale(batch);
     if (!batch.empty()) run_batch(*servable, batch);
   }
 }
@@ -178,18 +197,26 @@ std::vector<Job> ModelRunner::take_batch(Worker& worker) {
 // TorchServe's response_timeout, applied where it can be without killing a worker: a job
 // that waited longer than it for a worker is answered with an error instead of being run, so
 // a backlog sheds requests whose clients have likely given up rather than answering them late.
-void ModelRunner::fail_expired(std::vector<Job>& batch) {
+// A job whose client has certainly gone is dropped the same way.
+void ModelRunner::drop_stale(std::vector<Job>& batch) {
   const auto now = Clock::now();
-  const auto fresh = [&](const Job& job) { return now - job.enqueued <= settings_.response_timeout; };
-  const auto expired = std::stable_partition(batch.begin(), batch.end(), fresh);
-  for (auto job = expired; job != batch.end(); ++job) {
+  const auto fresh = [&](const Job& job) {
+    return now - job.enqueued <= settings_.response_timeout && !(job.abandoned && job.abandoned());
+  };
+  const auto stale = std::stable_partition(batch.begin(), batch.end(), fresh);
+  for (auto job = stale; job != batch.end(); ++job) {
+    if (job->abandoned && job->abandoned()) {
+      stats_.abandoned++;
+      job->done({}, Error(ErrorKind::overloaded, "the client closed the connection; not run"));
+      continue;
+    }
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - job->enqueued);
     stats_.timed_out++;
     job->done({}, Error(ErrorKind::overloaded, "request waited " + std::to_string(waited.count() / 1000.0).substr(0, 5) +
                                                    " s for a worker, longer than response_timeout (" +
                                                    std::to_string(settings_.response_timeout.count()) + " s); not run"));
   }
-  batch.erase(expired, batch.end());
+  batch.erase(stale, batch.end());
 }
 
 void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {
@@ -232,13 +259,11 @@ void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {
 }
 
 void ModelRunner::fail_queued(const Error& error) {
-  std::deque<Job> failed;
   {
     std::lock_guard lock(mutex_);
     if (!workers_.empty()) return;
-    failed.swap(queue_);
   }
-  for (auto& job : failed) job.done({}, error);
+  fail_waiting(error);
 }
 
 }  // namespace ocrserve

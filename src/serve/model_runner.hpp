@@ -29,6 +29,8 @@ struct Job {
   // Called once from a worker thread: one outcome per image, or an error for the whole job.
   std::function<void(std::vector<ItemOutcome> outcomes, std::optional<Error> error)> done;
   Clock::time_point enqueued{};
+  // True once nobody waits for the answer (the client hung up): such a job is dropped, not run.
+  std::function<bool()> abandoned;
 };
 
 struct RunnerSettings {
@@ -39,6 +41,8 @@ struct RunnerSettings {
   // inference that has started is not interrupted.
   std::chrono::seconds response_timeout{120};
 };
+// Durations beyond this are taken as this (a year), so that deadlines never overflow.
+constexpr std::chrono::hours kLongestSetting{24 * 365};
 
 struct WorkerStatus {
   int id = 0;
@@ -56,6 +60,7 @@ struct RunnerStats {
   std::atomic<uint64_t> inference_latency_us{0};
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> timed_out{0};  // jobs that outwaited response_timeout in the queue
+  std::atomic<uint64_t> abandoned{0};  // jobs whose clients left before a worker took them
   std::array<std::atomic<uint64_t>, 8> batch_size_counts{};  // batches of 1, 2, 3-4, 5-8, …, >64 images
 };
 
@@ -75,6 +80,8 @@ class ModelRunner {
   void scale(size_t count);
   // Refuses new jobs, lets the workers finish every queued job, then stops them.
   void drain();
+  // Answers every queued job with `error` at once, unrun (batches being run are not touched).
+  void fail_waiting(const Error& error);
 
   size_t worker_count() const;
   size_t queued() const;
@@ -87,7 +94,7 @@ class ModelRunner {
   struct Worker;
   void work(Worker& worker, std::promise<void> loaded);
   std::vector<Job> take_batch(Worker& worker);
-  void fail_expired(std::vector<Job>& batch);
+  void drop_stale(std::vector<Job>& batch);
   void run_batch(Servable& servable, std::vector<Job>& batch);
   void fail_queued(const Error& error);
 

@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "codec/codec.hpp"
+#include "core/image_header.hpp"
 #include "core/result_json.hpp"
 #include "model/model_package.hpp"
 #include "ocrserve/ocr.hpp"
@@ -73,18 +74,33 @@ Servable::~Servable() = default;
 
 std::vector<ItemOutcome> Servable::run(const std::vector<const std::string*>& images) {
   std::vector<ItemOutcome> outcomes(images.size());
-  std::vector<cv::Mat> decoded;
-  std::vector<size_t> slots;  // outcome index of each decoded image
-  for (size_t i = 0; i < images.size(); ++i) {
-    try {
-      const auto* bytes = reinterpret_cast<const uint8_t*>(images[i]->data());
-      decoded.push_back(decode_image(bytes, images[i]->size(), "image"));
-      slots.push_back(i);
-    } catch (const Error& e) {
-      outcomes[i].error = e;
+  // Images are decoded and run in groups of at most max_pixels, so that a batch of large
+  // images never holds more decoded pixels at once than one image may have.
+  size_t next = 0;
+  while (next < images.size()) {
+    std::vector<cv::Mat> decoded;
+    std::vector<size_t> slots;  // outcome index of each decoded image
+    uint64_t pixels = 0;
+    for (; next < images.size(); ++next) {
+      const auto* bytes = reinterpret_cast<const uint8_t*>(images[next]->data());
+      const auto header = read_image_header(bytes, images[next]->size());
+      const uint64_t size = header ? uint64_t{header->width} * header->height : 0;
+      if (!decoded.empty() && pixels + size > limits_.max_pixels) break;
+      try {
+        decoded.push_back(decode_image(bytes, images[next]->size(), "image", limits_));
+        slots.push_back(next);
+        pixels += size;
+      } catch (const Error& e) {
+        outcomes[next].error = e;
+      }
     }
+    if (!decoded.empty()) run_decoded(decoded, slots, outcomes);
   }
-  if (decoded.empty()) return outcomes;
+  return outcomes;
+}
+
+void Servable::run_decoded(const std::vector<cv::Mat>& decoded, const std::vector<size_t>& slots,
+                           std::vector<ItemOutcome>& outcomes) {
   std::visit(
       [&](auto& runner) {
         using Runner = std::decay_t<decltype(runner)>;
@@ -97,7 +113,6 @@ std::vector<ItemOutcome> Servable::run(const std::vector<const std::string*>& im
         }
       },
       pipeline_->runner);
-  return outcomes;
 }
 
 }  // namespace ocrserve

@@ -47,6 +47,9 @@ class Servable {
   std::vector<ItemOutcome> run(const std::vector<const std::string*>& images);
 
  private:
+  void run_decoded(const std::vector<cv::Mat>& decoded, const std::vector<size_t>& slots,
+                   std::vector<ItemOutcome>& outcomes);
+
   struct Pipeline;
   std::unique_ptr<Pipeline> pipeline_;
   DecodeLimits limits_;

@@ -10,6 +10,7 @@
 namespace ocrserve {
 
 Server::Server(ServerConfig config) : config_(std::move(config)) {
+  remove_stale_extractions();
   for (const auto& warning : config_.warnings) spdlog::warn("{}", warning);
   if (!config_.disable_token_authorization) {
     tokens_.enable(std::filesystem::current_path() / "key_file.json", config_.token_expiration);
@@ -88,6 +89,7 @@ BoundPorts Server::start() {
   http_ = std::make_unique<HttpServer>(threads);
   HttpLimits limits;
   limits.max_request_size = config_.max_request_size;
+  limits.max_upload_memory = config_.limits.max_upload_memory;
   BoundPorts ports;
   ports.inference = http_->listen(config_.inference.host, config_.inference.port,
                                   with_common_behaviour(*this, inference_api(*this)), limits);
@@ -103,16 +105,19 @@ BoundPorts Server::start() {
 void Server::drain(std::chrono::seconds deadline) {
   draining_ = true;
   if (http_) http_->stop_accepting();
-  // Requests already handed to a model finish; new ones on open connections get 503.
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (http_ && http_->in_flight() > 0 && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto wait_for_answers = [this](Clock::time_point until) {
+    while (http_ && http_->in_flight() > 0 && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  // Requests already handed to a model finish if they can before the deadline; new ones on
+  // open connections get 503.
+  wait_for_answers(Clock::now() + deadline);
+  // Past it, what still waits in a queue is answered 503 unrun; batches being run complete.
+  for (const auto& model : registry_.all()) {
+    model->runner->fail_waiting(Error(ErrorKind::overloaded, "ocrserve is shutting down; not run"));
   }
   for (const auto& model : registry_.all()) model->runner->drain();
-  // Give the I/O threads a moment to flush the last responses.
-  while (http_ && http_->in_flight() > 0 && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  // Answers computed by now are written before the connections close.
+  wait_for_answers(Clock::now() + std::chrono::seconds(2));
   if (http_) http_->stop();
 }
 

@@ -12,6 +12,7 @@
 #include "serve/metrics.hpp"
 #include "serve/model_loader.hpp"
 #include "serve/model_registry.hpp"
+#include "serve/task_queue.hpp"
 #include "serve/token_auth.hpp"
 
 namespace ocrserve {
@@ -39,7 +40,9 @@ class Server {
   ModelRegistry& registry() { return registry_; }
   Metrics& metrics() { return metrics_; }
   const TokenAuth& tokens() const { return tokens_; }
+  TokenAuth& tokens() { return tokens_; }
   bool draining() const { return draining_; }
+  TaskQueue& management_tasks() { return *management_tasks_; }
   RunnerSettings default_settings() const;
 
  private:
@@ -49,6 +52,8 @@ class Server {
   TokenAuth tokens_;
   std::unique_ptr<HttpServer> http_;
   std::atomic<bool> draining_{false};
+  // Last, so that it is joined first: its tasks use the registry.
+  std::unique_ptr<TaskQueue> management_tasks_ = std::make_unique<TaskQueue>();
 };
 
 // The API handlers, one file each.

@@ -38,16 +38,24 @@ void TokenAuth::enable(const std::filesystem::path& file, std::chrono::minutes e
   write();
 }
 
-void TokenAuth::write() const {
+Json TokenAuth::keys() const {
   const auto seconds = [](std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
   };
-  const Json keys = {{"management", {{"key", management_.value}, {"expiration time", seconds(management_.expires)}}},
-                     {"inference", {{"key", inference_.value}, {"expiration time", seconds(inference_.expires)}}},
-                     {"API", {{"key", api_}}}};
+  return {{"management", {{"key", management_.value}, {"expiration time", seconds(management_.expires)}}},
+          {"inference", {{"key", inference_.value}, {"expiration time", seconds(inference_.expires)}}},
+          {"API", {{"key", api_}}}};
+}
+
+Json TokenAuth::describe() const {
+  std::lock_guard lock(mutex_);
+  return keys();
+}
+
+void TokenAuth::write() const {
   const mode_t previous = umask(077);
   std::ofstream out(file_, std::ios::trunc);
-  out << keys.dump(2) << "\n";
+  out << keys().dump(2) << "\n";
   umask(previous);
   if (!out) throw Error(ErrorKind::internal, file_.string() + ": cannot write the key file");
   std::filesystem::permissions(file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
@@ -69,7 +77,9 @@ bool TokenAuth::rotate(const std::string& which, const std::string& authorizatio
   const std::string prefix = "Bearer ";
   if (authorization.rfind(prefix, 0) != 0) return false;
   std::lock_guard lock(mutex_);
-  if (!equal(authorization.substr(prefix.size()), api_)) return false;
+  std::string token = authorization.substr(prefix.size());
+  token.erase(0, token.find_first_not_of(' '));
+  if (!equal(token, api_)) return false;
   Key& key = which == "management" ? management_ : inference_;
   key = {new_key(), std::chrono::system_clock::now() + expiration_};
   write();

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/json_file.hpp"
+
 namespace ocrserve {
 
 class TokenAuth {
@@ -17,8 +19,10 @@ class TokenAuth {
   // True when the request's Authorization header carries the key of `which`
   // ("inference" or "management") and it has not expired. Always true when disabled.
   bool check(const std::string& which, const std::string& authorization) const;
-  // Regenerates the key of `which`; needs the API key.
+  // Regenerates the key of `which` and rewrites the key file; needs the API key.
   bool rotate(const std::string& which, const std::string& authorization);
+  // The key file's content.
+  Json describe() const;
 
  private:
   struct Key {
@@ -26,6 +30,7 @@ class TokenAuth {
     std::chrono::system_clock::time_point expires;
   };
   void write() const;
+  Json keys() const;  // with mutex_ held
   static std::string new_key();
   static bool equal(const std::string& a, const std::string& b);
 
