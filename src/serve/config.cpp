@@ -162,7 +162,9 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
   else if (key == "enable_model_api") enable_model_api = parse_bool(value, key);
   else if (key == "enable_metrics_api") enable_metrics_api = parse_bool(value, key);
   else if (key == "disable_token_authorization") disable_token_authorization = parse_bool(value, key);
-  else if (key == "token_expiration_min") token_expiration = std::chrono::minutes(parse_size(value, key));
+  else if (key == "token_expiration_min") {
+    token_expiration = std::chrono::seconds(static_cast<long long>(parse_number(value, key, 60.0 * 24 * 365) * 60));
+  }
   else if (key == "ocrserve_intra_op_threads") intra_op_threads = parse_size(value, key);
   else if (key == "ocrserve_det_limit_side") {
     const size_t side = parse_size(value, key);

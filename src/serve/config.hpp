@@ -50,7 +50,7 @@ struct ServerConfig {
   bool enable_model_api = false;
   bool enable_metrics_api = true;
   bool disable_token_authorization = true;         // see docs/serving.md: off unless asked for
-  std::chrono::minutes token_expiration{60};
+  std::chrono::seconds token_expiration{3600};     // token_expiration_min, fractions allowed (0.5 = 30 s)
   size_t intra_op_threads = 1;                     // ocrserve_intra_op_threads: per worker
   DetectionSettings detection;                     // ocrserve_det_*: for every detection and OCR model
   ServingLimits limits;

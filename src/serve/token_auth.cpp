@@ -26,7 +26,7 @@ bool TokenAuth::equal(const std::string& a, const std::string& b) {
   return difference == 0;
 }
 
-void TokenAuth::enable(const std::filesystem::path& file, std::chrono::minutes expiration) {
+void TokenAuth::enable(const std::filesystem::path& file, std::chrono::seconds expiration) {
   std::lock_guard lock(mutex_);
   enabled_ = true;
   file_ = file;

@@ -14,7 +14,7 @@ class TokenAuth {
  public:
   TokenAuth() = default;
   // Generates the keys and writes `file` with mode 0600.
-  void enable(const std::filesystem::path& file, std::chrono::minutes expiration);
+  void enable(const std::filesystem::path& file, std::chrono::seconds expiration);
   bool enabled() const { return enabled_; }
   // True when the request's Authorization header carries the key of `which`
   // ("inference" or "management") and it has not expired. Always true when disabled.
@@ -36,7 +36,7 @@ class TokenAuth {
 
   bool enabled_ = false;
   std::filesystem::path file_;
-  std::chrono::minutes expiration_{60};
+  std::chrono::seconds expiration_{60};
   mutable std::mutex mutex_;
   Key inference_, management_;
   std::string api_;

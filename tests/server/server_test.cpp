@@ -414,7 +414,12 @@ TEST_F(ServerTest, SigtermLetsInFlightRequestsFinish) {
       else ++broken;
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Stop once requests wait in the queue (the model's description says so), not after a guess.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto described = http(server.management, "GET", "/models/ocr");
+    if (described.status == 200 && json::parse(described.body)[0]["jobQueueStatus"]["pendingRequests"].get<int>() >= 1) break;
+  }
   EXPECT_EQ(server.stop(), 0);
   for (auto& client : clients) client.join();
   EXPECT_EQ(broken, 0);
@@ -448,9 +453,9 @@ TEST_F(ServerTest, CompareAgreesWithTheServerAndDrawsBoth) {
 TEST_F(ServerTest, TokenAuthorizationWhenEnabled) {
   ServerProcess server({}, {"disable_token_authorization=false"}, dir_);
   ASSERT_TRUE(server.ready()) << server.log();
-  // The key file is written in the server's working directory: the test's.
-  const auto keys = json::parse(test::slurp_text(fs::current_path() / "key_file.json"));
-  EXPECT_EQ(fs::status(fs::current_path() / "key_file.json").permissions() & fs::perms::group_all, fs::perms::none);
+  // The key file is written in the server's working directory.
+  const auto keys = json::parse(test::slurp_text(dir_ / "key_file.json"));
+  EXPECT_EQ(fs::status(dir_ / "key_file.json").permissions() & fs::perms::group_all, fs::perms::none);
   const std::string inference_key = keys["inference"]["key"];
   const auto refused = http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg"));
   EXPECT_EQ(refused.status, 400);
@@ -465,7 +470,6 @@ TEST_F(ServerTest, TokenAuthorizationWhenEnabled) {
   EXPECT_EQ(http(server.management, "GET", "/models", "", "",
                  {{"Authorization", "Bearer " + std::string(keys["management"]["key"])}}).status, 200);
   EXPECT_EQ(http(server.metrics, "GET", "/metrics").status, 200);  // metrics need no token, as TorchServe
-  fs::remove(fs::current_path() / "key_file.json");
 }
 
 TEST_F(ServerTest, ScalingUnderLoadLosesNoRequest) {
@@ -483,7 +487,10 @@ TEST_F(ServerTest, ScalingUnderLoadLosesNoRequest) {
     });
   }
   for (int workers : {3, 1, 2, 1}) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Scale again once a few more requests have been answered at the current count.
+    const int before = ok;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (ok < before + 6 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_EQ(http(server.management, "PUT", "/models/rec?min_worker=" + std::to_string(workers)).status, 200);
   }
   done = true;

@@ -35,6 +35,8 @@ class ServerProcess {
     posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
     log_path_ = dir / "server.log";
     posix_spawn_file_actions_addopen(&actions, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    // The server works in `dir`: what it writes there (key_file.json) is the test's own.
+    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
     std::vector<char*> argv;
     for (auto& arg : all) argv.push_back(arg.data());
     argv.push_back(nullptr);
