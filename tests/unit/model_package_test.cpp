@@ -194,6 +194,32 @@ TEST_F(Package, MissingFilesAreNotFoundNamingTheFile) {
   }(), ErrorKind::not_found);
 }
 
+TEST_F(Package, FilesOutsideThePackageAreRefused) {
+  Json deploy = read("deploy.json");
+  for (const char* outside : {"/etc/passwd", "../outside.onnx", "../../../../etc/passwd"}) {
+    deploy["models"][0]["net"] = outside;
+    write_json("deploy.json", deploy);
+    const Error error = load_error();
+    EXPECT_EQ(error.kind(), ErrorKind::bad_input) << outside;
+    EXPECT_NE(std::string(error.what()).find("outside the package directory"), std::string::npos) << error.what();
+  }
+  // A link inside the package that points out of it counts as outside.
+  fs::create_symlink(kClsOnnx, dir_ / "linked.onnx");
+  deploy["models"][0]["net"] = "linked.onnx";
+  write_json("deploy.json", deploy);
+  EXPECT_NE(std::string(load_error().what()).find("outside the package directory"), std::string::npos);
+}
+
+TEST_F(Package, DeeplyNestedJsonIsRefusedBeforeParsing) {
+  write("pipeline.json", std::string(100000, '[') + std::string(100000, ']'));
+  const Error error = load_error();
+  EXPECT_EQ(error.kind(), ErrorKind::bad_input);
+  EXPECT_NE(std::string(error.what()).find("pipeline.json: malformed JSON: nested deeper than 256 levels"), std::string::npos)
+      << error.what();
+  // Brackets inside strings are text, not nesting.
+  EXPECT_EQ(parse_json("{\"a\": \"" + std::string(1000, '[') + "\\\"\"}", "text")["a"].get<std::string>().size(), 1001u);
+}
+
 TEST_F(Package, MalformedJsonNamesTheFile) {
   write("pipeline.json", "{\"pipeline\": ");
   const Error error = load_error();
