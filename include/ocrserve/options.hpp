@@ -9,6 +9,9 @@ struct BackendOptions {
   int intra_op_threads = 1;  // threads one inference may use (0 = the backend's default)
   bool optimize = true;      // graph optimisations (constant folding, operator fusion)
   std::filesystem::path cache_dir;  // optimised graphs kept between runs (empty: none); see session_cache.hpp
+  // Give the memory arena's unused chunks back after each run: a long-running server keeps only
+  // what it is using, at a small cost per run; a command that exits soon need not.
+  bool release_memory_after_run = false;
 };
 
 // What a caller may change of a detection package's pipeline.json when loading it, for one

@@ -84,9 +84,13 @@ Ort::Session open_session(const std::filesystem::path& model, const BackendOptio
   }
 }
 
+// A network input of this many values (a 3-channel 1280x800 picture) is large.
+constexpr size_t kLargeInputElements = 3'000'000;
+
 class OnnxRuntimeBackend final : public Backend {
  public:
-  OnnxRuntimeBackend(const std::filesystem::path& model, const BackendOptions& options) {
+  OnnxRuntimeBackend(const std::filesystem::path& model, const BackendOptions& options)
+      : release_memory_(options.release_memory_after_run) {
     if (!std::filesystem::is_regular_file(model)) {
       throw Error(ErrorKind::not_found, model.string() + ": model file not found");
     }
@@ -109,8 +113,10 @@ class OnnxRuntimeBackend final : public Backend {
     Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
     std::vector<Ort::Value> values;
     std::vector<const char*> names;
+    size_t input_elements = 0;
     for (size_t i = 0; i < inputs.size(); ++i) {
       const Tensor& tensor = inputs[i];
+      input_elements += tensor.data.size();
       names.push_back(input_name_for(tensor, i));
       // ONNX Runtime reads the buffer without copying or writing to it.
       values.push_back(Ort::Value::CreateTensor<float>(
@@ -122,8 +128,13 @@ class OnnxRuntimeBackend final : public Backend {
 
     std::vector<Ort::Value> outputs;
     try {
-      outputs = session_.Run(Ort::RunOptions{nullptr}, names.data(), values.data(), values.size(),
-                             out_names.data(), out_names.size());
+      Ort::RunOptions run_options;
+      // Only after large inputs: the memory of small ones is soon needed again, and giving it
+      // back each time would cost every recognition run its page faults.
+      if (release_memory_ && input_elements >= kLargeInputElements) {
+        run_options.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+      }
+      outputs = session_.Run(run_options, names.data(), values.data(), values.size(), out_names.data(), out_names.size());
     } catch (const Ort::Exception& e) {
       throw Error(ErrorKind::internal, std::string("onnxruntime: inference failed: ") + e.what());
     }
@@ -165,6 +176,7 @@ class OnnxRuntimeBackend final : public Backend {
                 "onnxruntime: the network has no input \"" + tensor.name + "\" (inputs: " + known + ")");
   }
 
+  bool release_memory_ = false;
   Ort::Session session_{nullptr};
   std::vector<std::string> input_names_;
   std::vector<std::string> output_names_;

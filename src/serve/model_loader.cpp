@@ -114,6 +114,7 @@ std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const Server
   spec.backend.intra_op_threads = static_cast<int>(config.intra_op_threads);
   if (spec.kind != ServableKind::recognition) spec.detection = config.detection;
   spec.backend.cache_dir = default_session_cache_dir();
+  spec.backend.release_memory_after_run = true;  // a server's idle memory is what it holds between requests
   spec.limits = config.limits.image;
   model->runner = std::make_unique<ModelRunner>(spec, request.settings);
   model->min_workers = model->max_workers = request.workers;

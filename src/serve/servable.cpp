@@ -1,5 +1,6 @@
 #include "serve/servable.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include "codec/codec.hpp"
@@ -7,6 +8,7 @@
 #include "core/result_json.hpp"
 #include "model/model_package.hpp"
 #include "ocrserve/ocr.hpp"
+#include "serve/pixel_budget.hpp"
 
 namespace ocrserve {
 
@@ -74,22 +76,26 @@ Servable::~Servable() = default;
 
 std::vector<ItemOutcome> Servable::run(const std::vector<const std::string*>& images) {
   std::vector<ItemOutcome> outcomes(images.size());
-  // Images are decoded and run in groups of at most max_pixels, so that a batch of large
-  // images never holds more decoded pixels at once than one image may have.
+  // Images are decoded and run in groups of at most max_pixels, each group holding its
+  // pixels of the process's budget while it runs, so that neither a batch of large images nor
+  // several workers at once hold more decoded pixels than one image may have.
+  const auto pixels_of = [&](size_t i) {
+    const auto header = read_image_header(reinterpret_cast<const uint8_t*>(images[i]->data()), images[i]->size());
+    return header ? std::min<uint64_t>(uint64_t{header->width} * header->height, limits_.max_pixels) : 0;
+  };
   size_t next = 0;
   while (next < images.size()) {
+    size_t end = next;
+    uint64_t pixels = 0;
+    while (end < images.size() && (end == next || pixels + pixels_of(end) <= limits_.max_pixels)) pixels += pixels_of(end++);
+    const PixelHold hold(PixelBudget::process(), pixels);
     std::vector<cv::Mat> decoded;
     std::vector<size_t> slots;  // outcome index of each decoded image
-    uint64_t pixels = 0;
-    for (; next < images.size(); ++next) {
-      const auto* bytes = reinterpret_cast<const uint8_t*>(images[next]->data());
-      const auto header = read_image_header(bytes, images[next]->size());
-      const uint64_t size = header ? uint64_t{header->width} * header->height : 0;
-      if (!decoded.empty() && pixels + size > limits_.max_pixels) break;
+    for (; next < end; ++next) {
       try {
+        const auto* bytes = reinterpret_cast<const uint8_t*>(images[next]->data());
         decoded.push_back(decode_image(bytes, images[next]->size(), "image", limits_));
         slots.push_back(next);
-        pixels += size;
       } catch (const Error& e) {
         outcomes[next].error = e;
       }

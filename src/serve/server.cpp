@@ -6,11 +6,13 @@
 #include <spdlog/spdlog.h>
 
 #include "serve/api_error.hpp"
+#include "serve/pixel_budget.hpp"
 
 namespace ocrserve {
 
 Server::Server(ServerConfig config) : config_(std::move(config)) {
   remove_stale_extractions();
+  PixelBudget::process().set_capacity(config_.limits.image.max_pixels);
   for (const auto& warning : config_.warnings) spdlog::warn("{}", warning);
   if (!config_.disable_token_authorization) {
     tokens_.enable(std::filesystem::current_path() / "key_file.json", config_.token_expiration);
