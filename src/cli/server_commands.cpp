@@ -1,6 +1,5 @@
 // `ocrserve start` and `ocrserve stop`: torchserve --start / --stop for OCR models.
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -145,10 +144,6 @@ void serve(const StartOptions& options, const std::function<void(const std::stri
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // Large buffers (request bodies, decoded images) are mapped and unmapped on their own, so
-  // memory goes back to the system when a burst of uploads ends; glibc's default threshold
-  // rises with use and would keep up to 32 MB blocks in the heap for good.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   const auto start = std::chrono::steady_clock::now();
   ServerConfig config = load_config(options);
   auto requests = startup_models(options, config);
