@@ -1,5 +1,6 @@
 #include "core/image_header.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace ocrserve {
@@ -102,7 +103,9 @@ std::optional<ImageHeader> tiff(const Bytes& b) {
     const uint32_t tag = u16(entry), type = u16(entry + 2);
     if (tag != 256 && tag != 257) continue;
     const uint32_t value = type == 3 ? u16(entry + 8) : type == 4 ? u32(entry + 8) : 0;  // SHORT or LONG
-    (tag == 256 ? width : height) = value;
+    // A tag given twice: the decoder may use either, so the larger is the size to check.
+    uint32_t& size = tag == 256 ? width : height;
+    size = std::max(size, value);
   }
   if (width == 0 || height == 0) return std::nullopt;
   return ImageHeader{"tiff", width, height};

@@ -39,7 +39,7 @@ Json parse_json(std::string_view text, const std::string& what) {
   }
   try {
     return Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers out of range (1e999)
     throw Error(ErrorKind::bad_input, what + ": malformed JSON: " + e.what());
   }
 }

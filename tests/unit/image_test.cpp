@@ -113,6 +113,11 @@ TEST(Image, TiffSizeIsReadFromTheFirstDirectory) {
     EXPECT_EQ(kind_of(bytes, &message), ErrorKind::bad_input);
     EXPECT_NE(message.find("30000x30000"), std::string::npos) << message;
   }
+  // ImageLength given twice, small then huge: the larger one is what is checked.
+  const std::vector<uint8_t> twice = {'I', 'I', 42, 0, 8, 0, 0, 0, 3, 0, 0, 1, 3, 0, 1, 0, 0, 0, 16, 0, 0, 0,
+                                      1, 1, 3, 0, 1, 0, 0, 0, 16, 0, 0, 0, 1, 1, 4, 0, 1, 0, 0, 0, 0x30, 0x75, 0, 0,
+                                      0, 0, 0, 0};
+  EXPECT_EQ(read_image_header(twice.data(), twice.size())->height, 30000u);
   // A directory that points past the end is not an image.
   std::vector<uint8_t> dangling = little;
   dangling[4] = 200;

@@ -216,6 +216,9 @@ TEST_F(Package, DeeplyNestedJsonIsRefusedBeforeParsing) {
   EXPECT_EQ(error.kind(), ErrorKind::bad_input);
   EXPECT_NE(std::string(error.what()).find("pipeline.json: malformed JSON: nested deeper than 256 levels"), std::string::npos)
       << error.what();
+  // A number too large for a double is malformed, not a crash.
+  write("deploy.json", R"({"task": "TextDetector", "models": 1e999})");
+  EXPECT_NE(std::string(load_error().what()).find("deploy.json: malformed JSON"), std::string::npos) << load_error().what();
   // Brackets inside strings are text, not nesting.
   EXPECT_EQ(parse_json("{\"a\": \"" + std::string(1000, '[') + "\\\"\"}", "text")["a"].get<std::string>().size(), 1001u);
 }
