@@ -1,9 +1,11 @@
 // The attacks of issue 13, each replayed against the real server binary (or the CLI): every one
 // must be refused with the right code, quickly, and leave the server answering others.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <zip.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +59,15 @@ std::vector<std::pair<std::string, std::string>> package_entries(const std::stri
     if (name == "MAR-INF/MANIFEST.json") entries[0].second = content;
   }
   return entries;
+}
+
+// The most memory the process has held (VmHWM), in MiB.
+double peak_rss_mib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+  }
+  return -1;
 }
 
 std::string message(const test::HttpReply& reply) {
@@ -193,6 +204,7 @@ TEST_F(HostileInput, ImageBudgetsAreCheckedFromHeadersBeforeDecoding) {
   const auto fine = http(server.inference, "POST", "/predictions/rec", demo("demo_text_recog.jpg"));
   EXPECT_EQ(fine.status, 200);
   EXPECT_EQ(json::parse(fine.body)["text"], "STAR");
+  EXPECT_LT(peak_rss_mib(server.pid()), 1024);
 }
 
 TEST_F(HostileInput, OnlyChunkedTransferCodingIsAccepted) {
@@ -365,6 +377,44 @@ TEST_F(HostileInput, ExpiredKeysAreRotatedWithTheApiKey) {
   EXPECT_NE(fresh, keys["inference"]["key"]);
   EXPECT_EQ(json::parse(test::slurp_text(dir_ / "key_file.json"))["inference"]["key"], fresh);
   EXPECT_EQ(http(server.inference, "GET", "/ping", "", "", bearer(fresh)).status, 200);
+}
+
+TEST_F(HostileInput, OutOfDescriptorsTheServerWaitsInsteadOfSpinning) {
+  // D6: with every descriptor taken, a failing accept retried at once spins a core.
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  const rlimit low{60, limit.rlim_max};
+  setrlimit(RLIMIT_NOFILE, &low);  // the server inherits it
+  ServerProcess server({}, {}, dir_);
+  setrlimit(RLIMIT_NOFILE, &limit);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const auto descriptors = [&] {
+    return std::distance(fs::directory_iterator("/proc/" + std::to_string(server.pid()) + "/fd"), fs::directory_iterator{});
+  };
+  const auto cpu_seconds = [&] {
+    std::ifstream in("/proc/" + std::to_string(server.pid()) + "/stat");
+    std::string field;
+    double ticks = 0;
+    for (int i = 1; i <= 15 && in >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  };
+  std::vector<int> held;
+  for (int i = 0; i < 80; ++i) held.push_back(test::connect_to(server.inference));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (descriptors() < 58 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(descriptors(), 58);
+  // Measure what the server burns while nothing can be accepted: a rate, so over a fixed time.
+  const double before = cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_LT(cpu_seconds() - before, 1.0) << "the accept loop spins";
+  for (int fd : held) close(fd);
+  test::HttpReply ping;
+  while (ping.status != 200 && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(30)) {
+    ping = http(server.inference, "GET", "/ping");
+  }
+  EXPECT_EQ(ping.status, 200);
 }
 
 TEST_F(HostileInput, ExtractionsOfKilledServersAreRemoved) {
