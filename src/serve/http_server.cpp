@@ -1,5 +1,7 @@
 #include "serve/http_server.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -92,6 +94,7 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   std::atomic<size_t> in_flight{0};
   std::atomic<size_t> upload_bytes{0};  // reserved by requests whose bodies are held
+  std::atomic<size_t> connections{0};   // open sessions, all listeners
   size_t thread_count;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
 };
@@ -104,7 +107,18 @@ struct Shared {
   HttpLimits limits;
   std::atomic<size_t>& in_flight;
   std::atomic<size_t>& upload_bytes;
+  std::atomic<size_t>& connections;
+  size_t max_connections;
 };
+
+// Connections are accepted only while descriptors remain for everything else (model files,
+// logs, ONNX Runtime): a process out of descriptors fails in places that cannot report it.
+size_t connection_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 65536;
+  constexpr size_t kReserved = 32;
+  return limit.rlim_cur > 2 * kReserved ? limit.rlim_cur - kReserved : std::max<size_t>(limit.rlim_cur / 2, 1);
+}
 
 // One connection. Every handler below runs on the connection's strand.
 class Session : public std::enable_shared_from_this<Session> {
@@ -112,11 +126,15 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, std::shared_ptr<const Shared> shared)
       : stream_(std::move(socket)), shared_(std::move(shared)), limits_(shared_->limits),
         idle_timer_(stream_.get_executor()) {
+    shared_->connections++;
     beast::error_code ignored;
     const auto endpoint = stream_.socket().remote_endpoint(ignored);
     remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
-  ~Session() { release_upload(); }
+  ~Session() {
+    release_upload();
+    shared_->connections--;
+  }
 
   void start() { read_header(); }
 
@@ -345,7 +363,19 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
+void accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<const Shared> shared);
+
+// Waits a moment, then accepts again: retrying at once would spin a core.
+void accept_later(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<const Shared> shared) {
+  auto pause = std::make_shared<asio::steady_timer>(acceptor->get_executor(), std::chrono::milliseconds(100));
+  pause->async_wait([acceptor, shared, pause](beast::error_code) {
+    if (acceptor->is_open()) accept_loop(acceptor, shared);
+  });
+}
+
 void accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<const Shared> shared) {
+  // At the connection limit, new clients wait in the listen backlog until one closes.
+  if (shared->connections >= shared->max_connections) return accept_later(acceptor, shared);
   acceptor->async_accept(asio::make_strand(acceptor->get_executor()),
                          [acceptor, shared](beast::error_code error, tcp::socket socket) {
                            if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
@@ -353,12 +383,8 @@ void accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<const 
                              std::make_shared<Session>(std::move(socket), shared)->start();
                              return accept_loop(acceptor, shared);
                            }
-                           // Out of descriptors (or another transient failure): retrying at once
-                           // would spin a core until a connection closes, so pause first.
                            spdlog::warn("accept failed: {}; pausing 100 ms", error.message());
-                           auto pause = std::make_shared<asio::steady_timer>(acceptor->get_executor(),
-                                                                             std::chrono::milliseconds(100));
-                           pause->async_wait([acceptor, shared, pause](beast::error_code) { accept_loop(acceptor, shared); });
+                           accept_later(acceptor, shared);
                          });
 }
 
@@ -385,7 +411,8 @@ uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler 
   }
   impl_->acceptors.push_back(acceptor);
   accept_loop(acceptor, std::make_shared<const Shared>(Shared{std::make_shared<const HttpHandler>(std::move(handler)),
-                                                              limits, impl_->in_flight, impl_->upload_bytes}));
+                                                              limits, impl_->in_flight, impl_->upload_bytes,
+                                                              impl_->connections, connection_limit()}));
   return acceptor->local_endpoint().port();
 }
 

@@ -27,7 +27,7 @@ RunnerSettings clamped(RunnerSettings settings) {
 }  // namespace
 
 ModelRunner::ModelRunner(ServableSpec spec, RunnerSettings settings)
-    : spec_(std::move(spec)), settings_(clamped(settings)) {}
+    : spec_(std::move(spec)), settings_(clamped(settings)), sweeper_([this] { sweep(); }) {}
 
 ModelRunner::~ModelRunner() { drain(); }
 
@@ -41,6 +41,7 @@ ModelRunner::Submit ModelRunner::submit(Job&& job) {
     queue_.push_back(std::move(job));
   }
   wake_.notify_all();
+  sweep_.notify_one();
   return Submit::accepted;
 }
 
@@ -105,6 +106,47 @@ void ModelRunner::drain() {
   wake_.notify_all();
   for (auto& worker : workers) worker->thread.join();
   fail_queued(Error(ErrorKind::overloaded, "the model was unloaded"));
+  {
+    std::lock_guard lock(mutex_);
+    sweeper_stop_ = true;
+  }
+  sweep_.notify_one();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+void ModelRunner::sweep() {
+  std::unique_lock lock(mutex_);
+  while (!sweeper_stop_) {
+    if (queue_.empty()) {
+      sweep_.wait(lock);
+      continue;
+    }
+    // The queue is in arrival order: the front expires first.
+    const auto deadline = queue_.front().enqueued + settings_.response_timeout;
+    if (Clock::now() < deadline) {
+      sweep_.wait_until(lock, deadline);
+      continue;
+    }
+    std::vector<Job> late;
+    const auto now = Clock::now();
+    while (!queue_.empty() && now - queue_.front().enqueued > settings_.response_timeout) {
+      late.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    for (auto& job : late) {
+      stats_.timed_out++;
+      job.done({}, expired(now - job.enqueued));
+    }
+    lock.lock();
+  }
+}
+
+Error ModelRunner::expired(Clock::duration waited) const {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited);
+  return Error(ErrorKind::overloaded, "request waited " + std::to_string(ms.count() / 1000.0).substr(0, 5) +
+                                          " s for a worker, longer than response_timeout (" +
+                                          std::to_string(settings_.response_timeout.count()) + " s); not run");
 }
 
 void ModelRunner::fail_waiting(const Error& error) {
@@ -195,9 +237,10 @@ std::vector<Job> ModelRunner::take_batch(Worker& worker) {
 }
 
 // TorchServe's response_timeout, applied where it can be without killing a worker: a job
-// that waited longer than it for a worker is answered with an error instead of being run, so
-// a backlog sheds requests whose clients have likely given up rather than answering them late.
-// A job whose client has certainly gone is dropped the same way.
+// that waited longer than it for a worker is answered with an error instead of being run (by
+// sweep() as it expires, or here if a worker took it first), so a backlog sheds requests whose
+// clients have likely given up rather than answering them late. A job whose client has
+// certainly gone is dropped the same way.
 void ModelRunner::drop_stale(std::vector<Job>& batch) {
   const auto now = Clock::now();
   const auto fresh = [&](const Job& job) {
@@ -210,11 +253,8 @@ void ModelRunner::drop_stale(std::vector<Job>& batch) {
       job->done({}, Error(ErrorKind::overloaded, "the client closed the connection; not run"));
       continue;
     }
-    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - job->enqueued);
     stats_.timed_out++;
-    job->done({}, Error(ErrorKind::overloaded, "request waited " + std::to_string(waited.count() / 1000.0).substr(0, 5) +
-                                                   " s for a worker, longer than response_timeout (" +
-                                                   std::to_string(settings_.response_timeout.count()) + " s); not run"));
+    job->done({}, expired(now - job->enqueued));
   }
   batch.erase(stale, batch.end());
 }

@@ -95,6 +95,8 @@ class ModelRunner {
   void work(Worker& worker, std::promise<void> loaded);
   std::vector<Job> take_batch(Worker& worker);
   void drop_stale(std::vector<Job>& batch);
+  Error expired(Clock::duration waited) const;
+  void sweep();
   void run_batch(Servable& servable, std::vector<Job>& batch);
   void fail_queued(const Error& error);
 
@@ -110,6 +112,11 @@ class ModelRunner {
   int next_worker_id_ = 9000;        // TorchServe numbers workers from its first port
   bool assembling_ = false;          // a worker is forming a batch (guarded by mutex_)
   std::mutex scaling_;               // one scale() or drain() at a time
+  // Answers jobs that outwait response_timeout in the queue at that moment, even while every
+  // worker is busy with a long batch.
+  std::condition_variable sweep_;
+  bool sweeper_stop_ = false;        // guarded by mutex_
+  std::thread sweeper_;
 };
 
 }  // namespace ocrserve

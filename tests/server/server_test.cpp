@@ -377,9 +377,9 @@ TEST_F(ServerTest, FullQueueAnswers503WithRetryAfter) {
   EXPECT_EQ(other, 0);
 }
 
-// default_response_timeout: one worker, a backlog of dense-text OCR requests (each takes well
-// over 30 ms); those that wait longer than a second for the worker are answered 503 (with the
-// reason) instead of being run late.
+// default_response_timeout: one worker, a backlog of OCR requests (each takes well over 30
+// ms); those that wait longer than a second for the worker are answered 503 (with the reason)
+// when their second is up, instead of being run late.
 TEST_F(ServerTest, RequestsQueuedPastTheResponseTimeoutAreNotRun) {
   ServerProcess server({}, {"default_response_timeout=1", "default_workers_per_model=1"}, dir_);
   ASSERT_TRUE(server.ready()) << server.log();
@@ -387,7 +387,7 @@ TEST_F(ServerTest, RequestsQueuedPastTheResponseTimeoutAreNotRun) {
   std::vector<std::thread> clients;
   for (int c = 0; c < 32; ++c) {
     clients.emplace_back([&] {
-      const auto reply = http(server.inference, "POST", "/predictions/ocr", image("demo_densetext_det.jpg"));
+      const auto reply = http(server.inference, "POST", "/predictions/ocr", image("demo_text_ocr.jpg"));
       if (reply.status == 200) ++ok;
       else if (reply.status == 503 && reply.body.find("response_timeout (1 s)") != std::string::npos) ++timed_out;
       else ++other;
