@@ -1,7 +1,8 @@
 // HTTP requests as the server reads them (Session in src/serve/http_server.cpp): Beast's
-// request_parser<string_body> with the default HttpLimits, header first, Content-Length
-// checked against the limit, then the body, and on keep-alive the next request from the same
-// buffer. The first input byte sets how many bytes each socket read returns (0: all at once).
+// request_parser<string_body> with the default HttpLimits, header first, the server's
+// refusals (a Transfer-Encoding other than chunked, one with Content-Length, a Content-Length
+// over the limit), then the body, and on keep-alive the next request from the same buffer.
+// The first input byte sets how many bytes each socket read returns (0: all at once).
 // parse_target, the path and query decoding, sits in that file's anonymous namespace and is
 // out of reach from here.
 #include <algorithm>
@@ -37,8 +38,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     beast::error_code error;
     http::read_header(stream, buffer, parser, error);
     if (error) break;
+    // The server's refusals after the header, each answered with an error and a close.
+    const auto coding = parser.get()[http::field::transfer_encoding];
+    if (!coding.empty() && !beast::iequals(coding, "chunked")) break;                    // 501
+    if (!coding.empty() && parser.get().count(http::field::content_length)) break;        // 400
     const auto content_length = parser.content_length();
-    if (content_length && *content_length > limits.max_request_size) break;  // the server answers 413
+    if (content_length && *content_length > limits.max_request_size) break;             // 413
     http::read(stream, buffer, parser, error);
     if (error) break;
     FUZZ_CHECK(parser.is_done(), "a request read without error is complete");
