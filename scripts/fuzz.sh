@@ -5,7 +5,7 @@
 #
 # Builds the clang tree build-fuzz/ (OCRSERVE_FUZZ=ON, ASan and UBSan), then runs each target
 # in turn, one process, for SECONDS on build-fuzz/corpus-work/<target>/: the seeds of
-# fuzz/corpus/<target>/ plus what earlier runs found. Crashing inputs are kept in
+# fuzz/corpus/<target>/ and fuzz/regressions/<target>/ plus what earlier runs found. Crashing inputs are kept in
 # build-fuzz/crashes/<target>/, the full output in build-fuzz/logs/<target>.log. Prints one
 # line per target and exits 1 if any target found a crash, leak, timeout or out-of-memory.
 #
@@ -80,6 +80,7 @@ for t in "${targets[@]}"; do
   log=$build/logs/$t.log
   mkdir -p "$work" "$crashes" "$(dirname "$log")"
   cp -n fuzz/corpus/"$t"/* "$work"/
+  if [ -d fuzz/regressions/"$t" ]; then cp -n fuzz/regressions/"$t"/* "$work"/; fi
   before=$(find "$crashes" -type f | wc -l)
   stamp=$build/logs/$t.started
   touch "$stamp"
