@@ -1,5 +1,6 @@
 #include "core/image.hpp"
 
+#include <cstring>
 #include <fstream>
 
 #include <opencv2/imgcodecs.hpp>
@@ -33,6 +34,13 @@ cv::Mat decode_image(const uint8_t* data, size_t size, const std::string& what, 
   if (size == 0) throw Error(ErrorKind::bad_input, what + ": empty file");
   const auto header = read_image_header(data, size);
   if (!header) throw Error(ErrorKind::bad_input, what + ": not an image (unrecognised or truncated header)");
+  // OpenCV hands bytes its decoder for the named format turns down to the next decoder whose
+  // signature matches, and Debian's build includes GDCM, which claims any file with "DICM" at
+  // offset 128 and aborts the process on a malformed one.
+  if (size >= 132 && std::memcmp(data + 128, "DICM", 4) == 0) {
+    throw Error(ErrorKind::bad_input, what + ": not a valid " + header->format +
+                                          " image (it also carries a DICOM signature, which is not decoded here)");
+  }
   if (header->format == "gif") {
     throw Error(ErrorKind::unsupported, what + ": GIF images cannot be read (this build's OpenCV has no GIF decoder); "
                                                "convert it to PNG");

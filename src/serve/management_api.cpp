@@ -224,7 +224,11 @@ HttpHandler management_api(Server& server) {
     // Loading, scaling and unloading take seconds: they run on the management thread.
     const auto off_io_thread = [&](auto work) {
       server.management_tasks().post([work, request = std::make_shared<HttpRequest>(std::move(request)), respond] {
-        respond(work(*request));
+        try {
+          respond(work(*request));
+        } catch (const std::exception& e) {  // every request gets an answer, whatever fails
+          respond(error_response(500, "InternalServerException", e.what()));
+        }
       });
     };
     if (parts.size() == 1) {
