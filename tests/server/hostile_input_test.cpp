@@ -201,6 +201,12 @@ TEST_F(HostileInput, ImageBudgetsAreCheckedFromHeadersBeforeDecoding) {
   EXPECT_EQ(gif.status, 400);
   EXPECT_NE(message(gif).find("GIF images cannot be read"), std::string::npos) << gif.body;
 
+  // Found by fuzzing: a WebP header over a DICOM body made OpenCV hand it to GDCM, which aborted.
+  const auto dicom = http(server.inference, "POST", "/predictions/rec",
+                          test::slurp_text(fs::path(OCRSERVE_SOURCE_DIR) / "fuzz/regressions/image_decode/webp-header-dicom-body.webp"));
+  EXPECT_EQ(dicom.status, 400);
+  EXPECT_NE(message(dicom).find("DICOM signature"), std::string::npos) << dicom.body;
+
   const auto fine = http(server.inference, "POST", "/predictions/rec", demo("demo_text_recog.jpg"));
   EXPECT_EQ(fine.status, 200);
   EXPECT_EQ(json::parse(fine.body)["text"], "STAR");
