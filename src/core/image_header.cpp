@@ -102,7 +102,17 @@ std::optional<ImageHeader> tiff(const Bytes& b) {
     if (!b.has(entry, 12)) return std::nullopt;
     const uint32_t tag = u16(entry), type = u16(entry + 2);
     if (tag != 256 && tag != 257) continue;
-    const uint32_t value = type == 3 ? u16(entry + 8) : type == 4 ? u32(entry + 8) : 0;  // SHORT or LONG
+    // libtiff takes the size in any integer type; one we cannot read is not guessed at.
+    uint32_t value = 0;
+    switch (type) {
+      case 1: value = b.data[entry + 8]; break;                                  // BYTE
+      case 3: value = u16(entry + 8); break;                                     // SHORT
+      case 4: value = u32(entry + 8); break;                                     // LONG
+      case 6: value = static_cast<int8_t>(b.data[entry + 8]) < 0 ? 0 : b.data[entry + 8]; break;  // SBYTE
+      case 8: value = static_cast<int16_t>(u16(entry + 8)) < 0 ? 0 : u16(entry + 8); break;      // SSHORT
+      case 9: value = static_cast<int32_t>(u32(entry + 8)) < 0 ? 0 : u32(entry + 8); break;      // SLONG
+      default: return std::nullopt;
+    }
     // A tag given twice: the decoder may use either, so the larger is the size to check.
     uint32_t& size = tag == 256 ? width : height;
     size = std::max(size, value);
