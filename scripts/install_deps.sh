@@ -17,6 +17,9 @@ apt_packages=(
   python3 python3-torch python3-onnx python3-numpy python3-opencv python3-pyclipper
 )
 
+# Callers may ask for more Debian packages (scripts/fuzz.sh: clang and its fuzzer runtime).
+apt_packages+=("$@")
+
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
