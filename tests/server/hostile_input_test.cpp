@@ -253,15 +253,26 @@ TEST_F(HostileInput, SlowUploadsCannotHoldMoreThanTheUploadBudget) {
   // D8: uploads that have announced more than ocrserve_max_upload_memory together are refused.
   ServerProcess server({}, {"ocrserve_max_upload_memory=1000000"}, dir_);
   ASSERT_TRUE(server.ready()) << server.log();
-  const int slow = test::connect_to(server.inference);
-  ASSERT_TRUE(test::send_all(slow, "POST /predictions/rec HTTP/1.1\r\nHost: x\r\nContent-Length: 800000\r\n\r\npartial"));
-  // The first upload's reservation is made when its headers are read; poll until a second one
-  // is refused because of it (it is not refused for any other reason: alone it fits).
+  // A slow upload announces 800 kB and sends a few bytes. Its reservation is made when its
+  // headers are read, so poll until a second upload is refused because of it (alone it fits).
+  // Either may reach the server first: if the second one was, the slow one is refused instead
+  // and is started again.
+  const auto start_slow = [&] {
+    const int fd = test::connect_to(server.inference);
+    test::send_all(fd, "POST /predictions/rec HTTP/1.1\r\nHost: x\r\nContent-Length: 800000\r\n\r\npartial");
+    return fd;
+  };
+  int slow = start_slow();
   test::HttpReply refused;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   const std::string body(300000, 'x');
   while (refused.status != 503 && std::chrono::steady_clock::now() < deadline) {
     refused = http(server.inference, "POST", "/predictions/rec", body);
+    char answered;
+    if (refused.status != 503 && recv(slow, &answered, 1, MSG_DONTWAIT) > 0) {  // the slow one was refused
+      close(slow);
+      slow = start_slow();
+    }
   }
   EXPECT_EQ(refused.status, 503);
   EXPECT_NE(message(refused).find("ocrserve_max_upload_memory"), std::string::npos) << refused.body;
