@@ -175,8 +175,10 @@ Manifest extract_archive(const fs::path& archive_path, const fs::path& destinati
     zip_uint8_t system = 0;
     zip_uint32_t attributes = 0;
     if (zip_file_get_external_attributes(archive.get(), i, 0, &system, &attributes) == 0 && system == ZIP_OPSYS_UNIX) {
-      const mode_t mode = attributes >> 16;
-      if (mode != 0 && !S_ISREG(mode) && !S_ISDIR(mode)) {
+      // Only the file-type bits matter: Python's zipfile.writestr stores permissions alone
+      // (0600, no type), which is an ordinary file.
+      const mode_t type = (attributes >> 16) & S_IFMT;
+      if (type != 0 && type != S_IFREG && type != S_IFDIR) {
         throw Error(ErrorKind::bad_input, where + ": refused entry \"" + name + "\": not a regular file (link or device)");
       }
     }

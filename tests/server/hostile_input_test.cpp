@@ -116,6 +116,25 @@ TEST_F(HostileInput, PackagesCannotNameFilesOutsideThemselves) {
   EXPECT_EQ(r.out.find("root"), std::string::npos);
 }
 
+TEST_F(HostileInput, ArchivesWithPermissionBitsOnlyAreOrdinaryFiles) {
+  // Python's zipfile.writestr stores mode 0600 without a file type: that is a regular file, not
+  // a link; the refusal of links and devices must not catch it.
+  auto entries = package_entries("ppocr-rec", {});
+  int error = 0;
+  zip_t* archive = zip_open((dir_ / "store" / "python.mar").c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
+  for (const auto& [name, content] : entries) {
+    const zip_int64_t index =
+        zip_file_add(archive, name.c_str(), zip_source_buffer(archive, content.data(), content.size(), 0), 0);
+    zip_file_set_external_attributes(archive, index, 0, ZIP_OPSYS_UNIX, 0600u << 16);
+  }
+  zip_close(archive);
+  ServerProcess server({"--model-store", (dir_ / "store").string(), "--models", "python.mar"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const auto reply = http(server.inference, "POST", "/predictions/evil", demo("demo_text_recog.jpg"));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(json::parse(reply.body)["text"], "STAR");
+}
+
 TEST_F(HostileInput, DeepJsonLongNamesAndTooManyWorkersAreRefused) {
   // C3-C7: nesting 100,000 deep, 30,000-character names and URLs, 99,999 workers.
   const std::string deep(100000, '[');
