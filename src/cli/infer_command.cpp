@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/pipelines.hpp"
+#include "cli/reported_error.hpp"
 #include "cli/visualize.hpp"
 #include "core/image.hpp"
 #include "core/result_json.hpp"
@@ -92,7 +93,7 @@ void run_infer(const InferOptions& options) {
     out << printed.dump(2) << "\n";
     if (!out) throw Error(ErrorKind::bad_input, options.json_out + ": cannot write");
   }
-  if (first_error) throw *first_error;
+  if (first_error) throw ReportedError(*first_error);
 }
 
 }  // namespace

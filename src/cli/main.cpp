@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/reported_error.hpp"
 #include "core/process_memory.hpp"
 #include "ocrserve/error.hpp"
 
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;
+  } catch (const ocrserve::ReportedError& e) {
+    return ocrserve::exit_code(e.kind());
   } catch (const ocrserve::Error& e) {
     std::cerr << "ocrserve: error: " << e.what() << "\n";
     return ocrserve::exit_code(e.kind());

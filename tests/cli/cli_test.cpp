@@ -160,6 +160,7 @@ TEST_F(Cli, BadImagesGiveClearErrors) {
     EXPECT_EQ(r.exit_code, c.exit_code) << c.image << ": " << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.image << ": " << r.err;
     EXPECT_NE(r.err.find(c.image.filename().string()), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("ocrserve: error:"), r.err.rfind("ocrserve: error:")) << "printed more than once: " << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
     (void)start;
   }
