@@ -123,6 +123,11 @@ std::optional<ImageHeader> tiff(const Bytes& b) {
 
 }  // namespace
 
+uint64_t header_pixels(const uint8_t* data, size_t size) {
+  const auto header = read_image_header(data, size);
+  return header ? uint64_t{header->width} * header->height : 0;
+}
+
 size_t count_jpeg_scans(const uint8_t* data, size_t size, size_t stop_after) {
   const Bytes b{data, size};
   size_t scans = 0;

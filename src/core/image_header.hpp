@@ -18,6 +18,9 @@ struct ImageHeader {
 // format we recognise or the header is truncated.
 std::optional<ImageHeader> read_image_header(const uint8_t* data, size_t size);
 
+// width x height as the header states it; 0 when the bytes are not an image we recognise.
+uint64_t header_pixels(const uint8_t* data, size_t size);
+
 // The number of scans (SOS markers) in a JPEG, counting no further than `stop_after` + 1:
 // each scan of a progressive JPEG is a pass over the whole picture, so thousands of tiny
 // scans make a small file cost a worker half a minute.

@@ -63,10 +63,7 @@ std::optional<HttpResponse> over_budget(const std::vector<std::string>& images, 
                               std::to_string(limits.max_images_per_request) + " (ocrserve_max_images_per_request)");
   }
   uint64_t pixels = 0;
-  for (const auto& image : images) {
-    const auto header = read_image_header(reinterpret_cast<const uint8_t*>(image.data()), image.size());
-    if (header) pixels += uint64_t{header->width} * header->height;
-  }
+  for (const auto& image : images) pixels += header_pixels(reinterpret_cast<const uint8_t*>(image.data()), image.size());
   if (pixels > limits.max_request_pixels) {
     return error_response(413, "RequestEntityTooLargeException",
                           "request images hold " + std::to_string(pixels) + " pixels, more than the limit of " +

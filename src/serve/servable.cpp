@@ -80,8 +80,8 @@ std::vector<ItemOutcome> Servable::run(const std::vector<const std::string*>& im
   // pixels of the process's budget while it runs, so that neither a batch of large images nor
   // several workers at once hold more decoded pixels than one image may have.
   const auto pixels_of = [&](size_t i) {
-    const auto header = read_image_header(reinterpret_cast<const uint8_t*>(images[i]->data()), images[i]->size());
-    return header ? std::min<uint64_t>(uint64_t{header->width} * header->height, limits_.max_pixels) : 0;
+    return std::min<uint64_t>(header_pixels(reinterpret_cast<const uint8_t*>(images[i]->data()), images[i]->size()),
+                              limits_.max_pixels);
   };
   size_t next = 0;
   while (next < images.size()) {

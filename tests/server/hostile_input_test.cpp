@@ -13,6 +13,7 @@
 #include "support/ground_truth.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/prometheus.hpp"
 #include "support/server_process.hpp"
 
 namespace ocrserve {
@@ -96,7 +97,7 @@ TEST_F(HostileInput, PackagesCannotNameFilesOutsideThemselves) {
   std::string pipeline = test::slurp_text(kModels / "ppocr-rec" / "pipeline.json");
   const size_t at = pipeline.find("ppocr_keys_v1.txt");
   ASSERT_NE(at, std::string::npos);
-  for (const std::string& evil : {"/etc/passwd", "../../../../etc/passwd"}) {
+  for (const std::string evil : {"/etc/passwd", "../../../../etc/passwd"}) {
     std::string changed = pipeline;
     changed.replace(at, std::string("ppocr_keys_v1.txt").size(), evil);
     write_zip(dir_ / "store" / "evil.mar", package_entries("ppocr-rec", {{"pipeline.json", changed}}));
@@ -323,8 +324,7 @@ TEST_F(HostileInput, RequestsOfClientsThatLeftAreNotRun) {
   while (std::chrono::steady_clock::now() < deadline && abandoned + run < 6) {
     const auto metrics = http(server.metrics, "GET", "/metrics").body;
     const auto value = [&](const std::string& name) {
-      const size_t at = metrics.find(name + "{model_name=\"ocr\"");
-      return at == std::string::npos ? 0.0 : std::stod(metrics.substr(metrics.find("} ", at) + 2));
+      return std::max(0.0, test::sample_value(metrics, name + "{model_name=\"ocr\""));  // none yet: 0
     };
     abandoned = value("ocrserve_abandoned_requests_total");
     run = value("ts_inference_requests_total") - abandoned;

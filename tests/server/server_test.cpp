@@ -11,6 +11,7 @@
 #include "support/ground_truth.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
+#include "support/prometheus.hpp"
 #include "support/server_process.hpp"
 
 namespace ocrserve {
@@ -22,15 +23,10 @@ using test::http;
 using test::kData;
 using test::kModels;
 using test::ServerProcess;
+using test::sample_value;
 
 std::string image(const std::string& name) { return test::slurp_text(kData / "demo" / name); }
 
-// The value of the first Prometheus sample whose line starts with `prefix`; -1 when none does.
-double sample_value(const std::string& metrics, const std::string& prefix) {
-  const size_t at = metrics.find(prefix);
-  if (at == std::string::npos) return -1;
-  return std::stod(metrics.substr(metrics.find("} ", at) + 2));
-}
 
 class ServerTest : public ::testing::Test {
  protected:
