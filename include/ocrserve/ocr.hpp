@@ -18,9 +18,12 @@ struct OcrOptions {
   std::filesystem::path recognizer;
   std::filesystem::path classifier;  // empty: no angle classification
   BackendOptions backend;
-  size_t batch_size = 8;             // crops per recognition batch
+  size_t batch_size = 1;             // crops per recognition batch (more: faster, but lines are padded to the widest)
   float min_text_score = 0.5f;       // lines recognised with a lower score are dropped (PaddleOCR's drop_score)
   DetectionSettings detection;       // overrides of the detector package's settings
+
+  // The default packages of default_models_dir(): ppocr-det and ppocr-rec, no angle classifier.
+  static OcrOptions with_default_models();
 };
 
 class Ocr {

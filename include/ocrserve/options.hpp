@@ -2,8 +2,12 @@
 // How a model runs: what callers choose when they load one.
 #include <filesystem>
 #include <optional>
+#include <string>
 
 namespace ocrserve {
+
+// The cores of this machine, at most 8: the threads the CLI and the C and Python APIs use.
+int default_inference_threads();
 
 struct BackendOptions {
   int intra_op_threads = 1;  // threads one inference may use (0 = the backend's default)
@@ -12,6 +16,9 @@ struct BackendOptions {
   // Give the memory arena's unused chunks back after each run: a long-running server keeps only
   // what it is using, at a small cost per run; a command that exits soon need not.
   bool release_memory_after_run = false;
+  // Where the network runs: "cpu", or "cuda" / "cuda:N" where a backend was built with CUDA
+  // (mmdeploy's device_name and device_id). A backend without that device says so when loading.
+  std::string device = "cpu";
 };
 
 // What a caller may change of a detection package's pipeline.json when loading it, for one

@@ -91,6 +91,11 @@ class OnnxRuntimeBackend final : public Backend {
  public:
   OnnxRuntimeBackend(const std::filesystem::path& model, const BackendOptions& options)
       : release_memory_(options.release_memory_after_run) {
+    if (options.device != "cpu") {
+      // The ONNX Runtime build install_deps.sh fetches (npm) has the CPU provider only.
+      throw Error(ErrorKind::unsupported, "device \"" + options.device +
+                                              "\": this ONNX Runtime build runs on the CPU only (device \"cpu\")");
+    }
     if (!std::filesystem::is_regular_file(model)) {
       throw Error(ErrorKind::not_found, model.string() + ": model file not found");
     }

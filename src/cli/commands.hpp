@@ -1,9 +1,9 @@
 #pragma once
 // Each subcommand of `ocrserve` adds itself to the application; its callback throws
 // ocrserve::Error on failure and main() turns that into a message and an exit code.
-#include <filesystem>
-
 #include <CLI/CLI.hpp>
+
+#include "ocrserve/default_models.hpp"
 
 namespace ocrserve {
 
@@ -15,10 +15,5 @@ void add_compare_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
-
-// Where the default packages (ppocr-det, ppocr-rec, ppocr-cls) live: $OCRSERVE_MODELS, else
-// the models/ folder beside the build directory of this executable, else ./models; an error
-// that says how to install them when none holds them.
-std::filesystem::path default_models_dir();
 
 }  // namespace ocrserve

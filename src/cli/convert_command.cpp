@@ -36,8 +36,13 @@ std::string python_interpreter() {
   return "python3";
 }
 
+// $OCRSERVE_CONVERT_DIR, else the installed copy (PREFIX/share/ocrserve/convert beside
+// PREFIX/bin/ocrserve), else the source tree this binary was built from.
 fs::path tool_dir() {
   if (const char* chosen = std::getenv("OCRSERVE_CONVERT_DIR"); chosen && *chosen) return chosen;
+  std::error_code error;
+  const fs::path installed = fs::read_symlink("/proc/self/exe", error).parent_path() / "../share/ocrserve/convert";
+  if (!error && fs::is_directory(installed, error)) return installed.lexically_normal();
   return OCRSERVE_CONVERT_DIR;
 }
 

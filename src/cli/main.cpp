@@ -8,6 +8,7 @@
 #include "cli/reported_error.hpp"
 #include "core/process_memory.hpp"
 #include "ocrserve/error.hpp"
+#include "ocrserve/version.hpp"
 
 int main(int argc, char** argv) {
   // ONNX Runtime 1.29 sends usage telemetry to Microsoft from Linux and keeps a device id and an
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
   ocrserve::keep_freed_memory_for_reuse();
   CLI::App app{"ocrserve: run and serve OCR models (text detection and recognition) packaged as mmdeploy SDK models",
                "ocrserve"};
-  app.set_version_flag("--version", "ocrserve 0.1.0");
+  app.set_version_flag("--version", "ocrserve " OCRSERVE_VERSION_STRING);
   app.require_subcommand(1);
   app.footer("Run `ocrserve COMMAND --help` for a command's options. Exit codes: 0 ok, 1 internal error, "
              "2 usage error, 3 bad input, 4 not found, 5 unsupported.");

@@ -1,8 +1,5 @@
 #include "cli/pipelines.hpp"
 
-#include <algorithm>
-#include <thread>
-
 #include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
 #include "codec/codec.hpp"
@@ -53,10 +50,6 @@ Pipelines Pipelines::load(const PipelineFlags& flags) {
               flags.min_text_score);
 }
 
-int PipelineFlags::default_threads() {
-  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
-}
-
 void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
   command->add_option("-m,--model", packages.model, model_help);
   command->add_option("-r,--rec", packages.rec, "Recognition package: with a detection --model, run end-to-end OCR");
@@ -77,7 +70,7 @@ void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
       ->check(CLI::Range(0.0, 1.0));
   command->add_option("--det-unclip-ratio", detection.unclip_ratio, "Detection: how far regions are grown back out (default: the package's)")
       ->check(CLI::Range(0.0, 100.0));
-  command->add_option("-t,--threads", threads, "Inference threads")->default_val(default_threads())->check(CLI::Range(0, 256));
+  command->add_option("-t,--threads", threads, "Inference threads")->default_val(default_inference_threads())->check(CLI::Range(0, 256));
   command->add_option("-b,--batch-size", batch_size, "Text lines per recognition batch")->default_val(1)->check(CLI::Range(1, 1024));
   command->add_option("--min-text-score", min_text_score, "End-to-end OCR drops lines recognised with a lower score")
       ->default_val(0.5)->check(CLI::Range(0.0, 1.0));

@@ -22,14 +22,13 @@ struct PackageChoice {
 // What infer, eval and bench share: the packages, the detection settings, threads and batching.
 struct PipelineFlags {
   PackageChoice packages;
-  int threads = default_threads();
+  int threads = default_inference_threads();
   size_t batch_size = 1;
   float min_text_score = 0.5f;
 
   // Adds -m/--model (with `model_help`), -r, -c, --use-angle-cls, the --det-* settings, -t, -b
   // and --min-text-score to `command`.
   void add_to(CLI::App* command, const std::string& model_help);
-  static int default_threads();  // the machine's cores, at most 8
 };
 
 struct Pipelines {

@@ -70,7 +70,8 @@ void assemble_default_ocr_model(const fs::path& models) {
   if (fs::is_symlink(ocr / "cls", ignored)) fs::remove(ocr / "cls", ignored);
   for (const char* part : {"det", "rec"}) {
     const fs::path link = ocr / part;
-    if (!fs::exists(link)) fs::create_directory_symlink(fs::absolute(models / (std::string("ppocr-") + part)), link, ignored);
+    // Relative, so that the folder can be moved or installed elsewhere as it is.
+    if (!fs::exists(link)) fs::create_directory_symlink(fs::path("..") / (std::string("ppocr-") + part), link, ignored);
   }
 }
 

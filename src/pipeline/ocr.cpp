@@ -2,10 +2,19 @@
 
 #include <opencv2/core.hpp>
 
+#include "ocrserve/default_models.hpp"
 #include "pipeline/reading_order.hpp"
 #include "transform/crop.hpp"
 
 namespace ocrserve {
+
+OcrOptions OcrOptions::with_default_models() {
+  const std::filesystem::path models = default_models_dir();
+  OcrOptions options;
+  options.detector = models / "ppocr-det";
+  options.recognizer = models / "ppocr-rec";
+  return options;
+}
 
 Ocr::Ocr(const OcrOptions& options)
     : detector_(options.detector, options.backend, options.detection),

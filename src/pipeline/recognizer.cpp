@@ -2,6 +2,7 @@
 
 #include "pipeline/model.hpp"
 #include "pipeline/width_batches.hpp"
+#include "transform/crop.hpp"
 
 namespace ocrserve {
 
@@ -16,6 +17,16 @@ Recognizer::Recognizer(Recognizer&&) noexcept = default;
 
 std::vector<RecognizedText> Recognizer::recognize(const std::vector<cv::Mat>& crops, StageTimes* times) {
   return run_in_width_batches(models_, *codec_, crops, batch_size_, times);
+}
+
+std::vector<RecognizedText> Recognizer::recognize(const cv::Mat& image, const std::vector<Polygon>& regions,
+                                                  StageTimes* times) {
+  std::vector<cv::Mat> crops;
+  {
+    StageTimer timer(times ? &times->preprocess : nullptr);
+    for (const Polygon& region : regions) crops.push_back(crop_text_region(image, region));
+  }
+  return recognize(crops, times);
 }
 
 }  // namespace ocrserve

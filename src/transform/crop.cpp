@@ -7,11 +7,8 @@
 #include <opencv2/imgproc.hpp>
 
 namespace ocrserve {
-namespace {
 
-// The quadrilateral ordered top-left, top-right, bottom-right, bottom-left. Four-point
-// polygons already come in that order (detector output is clockwise from the top-left).
-std::array<cv::Point2f, 4> ordered_quad(const Polygon& polygon) {
+std::array<cv::Point2f, 4> text_region_quad(const Polygon& polygon) {
   std::array<cv::Point2f, 4> quad;
   if (polygon.size() == 4) {
     for (size_t i = 0; i < 4; ++i) quad[i] = {polygon[i].x, polygon[i].y};
@@ -27,13 +24,15 @@ std::array<cv::Point2f, 4> ordered_quad(const Polygon& polygon) {
   return {quad[0], quad[1], quad[3], quad[2]};
 }
 
+namespace {
+
 float distance(cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); }
 
 }  // namespace
 
 cv::Mat crop_text_region(const cv::Mat& image, const Polygon& polygon) {
   if (polygon.size() < 3) return {};
-  const auto quad = ordered_quad(polygon);
+  const auto quad = text_region_quad(polygon);
   const int width = std::max(1, static_cast<int>(std::lround(std::max(distance(quad[0], quad[1]), distance(quad[3], quad[2])))));
   const int height = std::max(1, static_cast<int>(std::lround(std::max(distance(quad[0], quad[3]), distance(quad[1], quad[2])))));
   const std::array<cv::Point2f, 4> target = {cv::Point2f(0, 0), cv::Point2f(width, 0),

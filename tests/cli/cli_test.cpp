@@ -251,7 +251,8 @@ TEST_F(Cli, MissingDefaultModelsSayHowToInstallThem) {
   fs::copy_file(kBinary, lone);
   const auto r = run_process({lone.string(), "infer", (kData / "demo/demo_text_det.jpg").string()});
   EXPECT_EQ(r.exit_code, 4) << r.err;
-  EXPECT_NE(r.err.find("the default models are not installed: no models/ppocr-det beside " + lone.parent_path().string()),
+  EXPECT_NE(r.err.find("the default models are not installed: no models/ppocr-det or share/ocrserve/models/ppocr-det "
+                       "above " + lone.parent_path().string()),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("Run ./setup.sh"), std::string::npos) << r.err;
