@@ -15,6 +15,9 @@ apt_packages=(
   libspdlog-dev libzip-dev libgtest-dev libbenchmark-dev
   fonts-wqy-zenhei zip unzip curl nginx
   python3 python3-torch python3-onnx python3-numpy python3-opencv python3-pyclipper
+  # The SDK: the Python package (pybind11, built offline by pip) and the .deb (cpack, dpkg-shlibdeps).
+  python3-dev python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev python3-pytest
+  dpkg-dev file
 )
 
 # Callers may ask for more Debian packages (scripts/fuzz.sh: clang and its fuzzer runtime).

@@ -6,6 +6,7 @@ images and checks that their results equal the installed `ocrserve infer`'s.
 Usage: check_installed_sdk.py BUILD_DIR DATA_DIR   (run by ctest as sdk.installed)"""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,6 +127,27 @@ class InstalledSdk(unittest.TestCase):
                 self.assertAlmostEqual(float(line[1]), want["score"], places=3)
                 points = [float(v) for pair in line[2].split() for v in pair.split(",")]
                 self.assertTrue(same_points(points, want["polygon"]), (points, want["polygon"]))
+
+    def test_examples_of_docs_sdk_md(self):
+        """Every code block of docs/sdk.md whose first line names a file is built and run."""
+        examples = self.scratch / "doc-examples"
+        examples.mkdir()
+        blocks = re.findall(r"```\w+\n((?://|#) (\S+\.(?:cpp|c|txt))\b[^\n]*\n.*?)```", (HERE / "../../docs/sdk.md").read_text(),
+                            re.S)
+        self.assertEqual(sorted(name for _, name in blocks), ["CMakeLists.txt", "ocr_demo.cpp", "read_page.cpp"])
+        for text, name in blocks:
+            (examples / name).write_text(text)
+        run(["cmake", "-S", examples, "-B", examples / "build", f"-DCMAKE_PREFIX_PATH={self.prefix}"], env=self.env)
+        run(["cmake", "--build", examples / "build", "-j2"], env=self.env)
+        image = DATA / "mmocr/demo/demo_text_det.jpg"
+        expected = self.infer["demo_text_det.jpg"]
+        page = [line.split("\t") for line in run([examples / "build/read_page", image], env=self.env).splitlines()]
+        self.assertEqual(page, [[line["text"], f"{line['score']:.3f}"] for line in expected])
+        demo = run([examples / "build/ocr_demo", "cpu", self.models / "ppocr-det", self.models / "ppocr-rec", image],
+                   env=self.env)
+        read = [line.split(": ", 1)[1].rsplit(" (", 1)[0] for line in demo.splitlines()]
+        for line in expected:
+            self.assertIn(line["text"], read)
 
     def test_pkg_config_build(self):
         env = dict(self.env, PKG_CONFIG_PATH=str(self.prefix / "lib/pkgconfig"))
