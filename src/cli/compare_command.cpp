@@ -30,7 +30,10 @@ std::string difference(const Json& local, const Json& served, const std::string&
     const double delta = std::fabs(local.get<double>() - served.get<double>());
     return delta <= tolerance ? "" : path + ": " + local.dump() + " vs " + served.dump();
   }
-  if (local.type() != served.type()) return path + ": different types";
+  if (local.type() != served.type()) {
+    return (path.empty() ? std::string("the results") : path) + ": the local one is " + local.type_name() +
+           ", the server's is " + served.type_name();
+  }
   if (local.is_array()) {
     if (local.size() != served.size()) {
       return path + ": " + std::to_string(local.size()) + " vs " + std::to_string(served.size()) + " entries";
@@ -83,6 +86,15 @@ int run_compare(const CompareOptions& options) {
     served = parse_json(reply.body, "the server's answer");
   } catch (const Error&) {
     throw Error(ErrorKind::bad_input, "the server's answer is not JSON: " + reply.body.substr(0, 200));
+  }
+  // Same model kind on both sides, or the comparison is meaningless: say which packages to give.
+  const bool served_ocr = served.is_array(), local_ocr = spec.kind == ServableKind::ocr;
+  if (served_ocr != local_ocr) {
+    throw Error(ErrorKind::bad_input,
+                "the server's model " + options.model_name + " answered with " +
+                    (served_ocr ? "end-to-end OCR lines" : "a single-model result") + ", but --model " +
+                    options.model + (local_ocr ? " with --rec makes end-to-end OCR"
+                                               : " alone makes a single model; give --rec (and --cls) for end-to-end OCR"));
   }
   const std::string d = difference(outcome.result, served);
   Json report = {{"image", options.image},

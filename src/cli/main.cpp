@@ -1,9 +1,11 @@
 // ocrserve: deploy and serve OCR models. Subcommands live in src/cli/*_command.cpp.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
+#include "cli/command_suggestion.hpp"
 #include "cli/commands.hpp"
 #include "cli/reported_error.hpp"
 #include "core/process_memory.hpp"
@@ -31,6 +33,19 @@ int main(int argc, char** argv) {
   ocrserve::add_bench_command(app);
   ocrserve::add_convert_command(app);
   spdlog::set_level(spdlog::level::warn);
+  if (argc > 1 && argv[1][0] != '-') {
+    // CLI11 would only say "A subcommand is required": name the mistake and the likely command.
+    std::vector<std::string> names;
+    for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) names.push_back(command->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+      const auto suggestion = ocrserve::closest_command(argv[1], names);
+      std::cerr << "ocrserve: error: unknown command '" << argv[1] << "'"
+                << (suggestion ? "; did you mean '" + *suggestion + "'?" : std::string(".")) << " Commands: ";
+      for (size_t i = 0; i < names.size(); ++i) std::cerr << (i ? ", " : "") << names[i];
+      std::cerr << ". Run `ocrserve --help` for more.\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -80,10 +80,14 @@ std::vector<DetectionSample> read_transcription_list(const fs::path& path) {
   std::string line;
   for (size_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
+    if (line.empty() || line[0] == '#') continue;  // comments
+    const std::string where = path.string() + ": line " + std::to_string(number);
     const std::vector<std::string> fields = tab_fields(line);
-    if (fields.size() < 2) {
-      throw Error(ErrorKind::bad_input, path.string() + ": line " + std::to_string(number) + ": expected image<TAB>text");
+    if (fields.size() < 2) throw Error(ErrorKind::bad_input, where + ": expected image<TAB>text");
+    if (!fs::exists(base / fields[0]) && !fs::exists(base / fs::path(fields[0]).filename())) {
+      throw Error(ErrorKind::not_found, where + ": no image \"" + fields[0] + "\" in " + base.string() +
+                                            (number == 1 ? " (a header line? the list holds image<TAB>text<TAB>text… lines only)"
+                                                         : ""));
     }
     const fs::path image = resolve_image(base, fields[0]);
     DetectionSample& sample = by_image[image];

@@ -9,17 +9,37 @@ config, mismatching checkpoint, unreadable image), 1 the export itself failed.
 import argparse
 import json
 import os
+import re
 import sys
+import time
 import warnings
 
-import torch
-
-from . import sdk_files
-from .checkpoint import CheckpointError, load_weights, random_seed, randomize
+# PyTorch takes seconds to import: only what checks the arguments is imported up front, so that
+# a bad argument is refused at once; the rest is imported once the arguments are known good.
 from .deploy_config import DeployConfigError, parse_deploy_config
-from .export import dynamic_axes, export_onnx, export_torchscript, onnx_config
 from .model_zoo import UnknownModelError, all_models, find_model
-from .preprocess import PreprocessError, run_pipeline
+
+
+class ArgumentError(ValueError):
+    """A checkpoint or image argument that names no file."""
+
+
+class Steps:
+    """What the conversion is doing, on stderr when it is a terminal: "[2/5] exporting …"."""
+
+    def __init__(self, total):
+        self.total, self.done, self.start = total, 0, time.monotonic()
+        self.shown = sys.stderr.isatty()
+
+    def next(self, what):
+        self.done += 1
+        if self.shown:
+            elapsed = time.monotonic() - self.start
+            print(f'\r\033[K[{self.done}/{self.total}] {what} ({elapsed:.0f} s)', end='', file=sys.stderr, flush=True)
+
+    def finish(self):
+        if self.shown:
+            print(f'\r\033[K', end='', file=sys.stderr, flush=True)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,14 +65,30 @@ def _list_models() -> int:
     return 0
 
 
-def convert(args) -> dict:
+def check_arguments(args):
+    """Everything that can be checked without PyTorch: the configs, the device, the files."""
     deploy = parse_deploy_config(args.deploy_cfg)
     entry = find_model(args.model_cfg)
     if entry['task'] != deploy.task:
         raise DeployConfigError(f'{args.deploy_cfg} is a {deploy.task} config but {entry["name"]} is a {entry["task"]} model')
     if args.device != 'cpu':
         raise DeployConfigError(f'--device {args.device}: only cpu is supported here')
+    if not re.fullmatch(r'random(?::\d+)?', args.checkpoint) and not os.path.isfile(args.checkpoint):
+        raise ArgumentError(f'{args.checkpoint}: no such checkpoint file (give an MMOCR .pth, or random[:SEED])')
+    if not os.path.isfile(args.img):
+        raise ArgumentError(f'{args.img}: no such image file')
+    return deploy, entry
 
+
+def convert(args, deploy, entry, steps) -> dict:
+    import torch
+
+    from . import sdk_files
+    from .checkpoint import load_weights, random_seed, randomize
+    from .export import dynamic_axes, export_onnx, export_torchscript, onnx_config
+    from .preprocess import run_pipeline
+
+    steps.next('building the network')
     model = entry['build']().eval()
     seed = random_seed(args.checkpoint)
     if seed is not None:
@@ -61,6 +97,7 @@ def convert(args) -> dict:
         load_weights(model, args.checkpoint)
 
     os.makedirs(args.work_dir, exist_ok=True)
+    steps.next('running it on the image')
     transforms = sdk_files._preprocess(entry, deploy)
     sample, scale, original = run_pipeline(transforms, args.img)
     if not deploy.dynamic and deploy.static_shape is None:
@@ -70,10 +107,13 @@ def convert(args) -> dict:
     with torch.no_grad():
         output = model(sample)
     axes = dynamic_axes(deploy, output.dim())
+    steps.next(f'exporting to {deploy.backend}')
     if deploy.backend == 'onnxruntime':
         export_onnx(model, sample, os.path.join(args.work_dir, 'end2end.onnx'), axes)
     else:
         export_torchscript(model, sample, os.path.join(args.work_dir, 'end2end.pt'))
+    if args.dump_info or args.show:
+        steps.next('writing the SDK files and the picture')
     if args.dump_info:
         checkpoint = '' if seed is not None else os.path.abspath(args.checkpoint)
         sdk_files.write_sdk_files(args.work_dir, entry, deploy, checkpoint, onnx_config(deploy, axes, sample))
@@ -86,10 +126,6 @@ def convert(args) -> dict:
 
 
 def main(argv=None) -> int:
-    # The exporter's advice (LSTM batch sizes, tracer notes) concerns networks in general;
-    # for these fixed architectures it is noise.
-    warnings.filterwarnings('ignore', category=UserWarning, module=r'torch(\.|$)')
-    warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
     parser = _parser()
     args = parser.parse_args(argv)
     if args.list:
@@ -99,12 +135,31 @@ def main(argv=None) -> int:
         print('ocrserve convert: DEPLOY_CFG, MODEL_CFG, CHECKPOINT and IMG are required', file=sys.stderr)
         return 2
     try:
-        summary = convert(args)
+        deploy, entry = check_arguments(args)
+    except (ArgumentError, DeployConfigError, UnknownModelError) as error:
+        print(f'ocrserve convert: {error}', file=sys.stderr)
+        return 2
+    steps = Steps(5 if args.dump_info or args.show else 4)
+    steps.next('loading PyTorch')
+    import torch
+
+    from .checkpoint import CheckpointError
+    from .preprocess import PreprocessError
+
+    # The exporter's advice (LSTM batch sizes, tracer notes) concerns networks in general;
+    # for these fixed architectures it is noise.
+    warnings.filterwarnings('ignore', category=UserWarning, module=r'torch(\.|$)')
+    warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
+    try:
+        summary = convert(args, deploy, entry, steps)
     except (DeployConfigError, UnknownModelError, CheckpointError, PreprocessError) as error:
+        steps.finish()
         print(f'ocrserve convert: {error}', file=sys.stderr)
         return 2
     except Exception as error:  # the exporter's own failures: report, do not dump a traceback
+        steps.finish()
         print(f'ocrserve convert: export failed: {type(error).__name__}: {error}', file=sys.stderr)
         return 1
+    steps.finish()
     print(json.dumps(summary))
     return 0

@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Runs README.md's tour exactly as written, in a fresh folder laid out like the repository after
+./setup.sh: build/ is the tested build, models/, examples/ and third_party/ are the repository's.
+Each command must succeed, and the ones whose output the README describes must print it.
+
+Usage: readme_tour_test.py SOURCE_DIR BUILD_DIR   (run by ctest as docs.readme_tour)"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+SOURCE = Path(sys.argv.pop(1)).resolve() if __name__ == "__main__" else None
+BUILD = Path(sys.argv.pop(1)).resolve() if __name__ == "__main__" else None
+
+# What a command's output must hold (a substring of the command → substrings of its stdout).
+EXPECTED = {
+    "infer examples/demo_text_ocr.jpg": ['"text": "ALL YEAR"'],
+    "--model models/ppocr-det examples": ['"boundary_result"'],
+    "--model models/ppocr-rec examples": ['"text": "STAR"', '"score": 0.9'],
+    "8080/predictions/dbnet": ['"boundary_result"'],
+    "8081/models": ['"modelName": "dbnet"'],
+    "8082/metrics": ['ts_inference_requests_total{'],
+    "eval --task e2e": ["line_accuracy"],
+    "bench examples": ["images/s"],
+}
+
+
+def tour_commands(readme):
+    block = re.search(r"## A 30-second tour.*?```sh\n(.*?)```", readme, re.S).group(1)
+    commands = []
+    for line in block.replace("\\\n", " ").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            commands.append(line)
+    return commands
+
+
+class ReadmeTour(unittest.TestCase):
+    def test_every_command_runs_as_written(self):
+        commands = tour_commands((SOURCE / "README.md").read_text())
+        self.assertGreaterEqual(len(commands), 15)
+        home = Path(tempfile.mkdtemp(prefix="ocrserve-tour-"))
+        env = {k: v for k, v in os.environ.items() if k != "OCRSERVE_MODELS"}
+        env["TMPDIR"] = str(home)  # the server's pid file: another test's server is not ours to stop
+        try:
+            (home / "build").symlink_to(BUILD)
+            (home / "examples").symlink_to(SOURCE / "examples")
+            (home / "third_party").symlink_to(SOURCE / "third_party")
+            (home / "models").mkdir()
+            for package in ("ppocr-det", "ppocr-rec", "ppocr-cls"):
+                (home / "models" / package).symlink_to(SOURCE / "models" / package)
+            seen = set()
+            try:
+                for command in commands:
+                    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=home, env=env,
+                                            capture_output=True, text=True, timeout=600)
+                    self.assertEqual(result.returncode, 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+                    for key, wanted in EXPECTED.items():
+                        if key in command:
+                            seen.add(key)
+                            for text in wanted:
+                                self.assertIn(text, result.stdout, command)
+            finally:
+                subprocess.run([BUILD / "ocrserve", "stop"], cwd=home, env=env, capture_output=True)
+            self.assertEqual(seen, set(EXPECTED))
+            for made in ["ocr.png", "result.json", "my-det/deploy.json", "mmdeploy_models/dbnet/end2end.onnx",
+                         "checkpoints/dbnet.mar", "compare.png"]:
+                self.assertTrue((home / made).exists(), made)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
