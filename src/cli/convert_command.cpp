@@ -71,9 +71,12 @@ int run_tool(const std::vector<std::string>& args, bool quiet) {
   return WEXITSTATUS(status) == 127 ? -1 : WEXITSTATUS(status);
 }
 
-void require_torch(const std::string& python) {
-  if (run_tool({python, "-c", "import torch, onnx, cv2, ocrserve_convert"}, true) == 0) return;
-  throw Error(ErrorKind::not_found,
+// The converter exits with this when PyTorch, ONNX or OpenCV cannot be imported. It checks its
+// arguments first, so that a mistake is reported in a blink, not after PyTorch's seconds-long import.
+constexpr int kMissingDependencies = 4;
+
+Error missing_dependencies(const std::string& python) {
+  return Error(ErrorKind::not_found,
               "ocrserve convert needs Python 3 with PyTorch, ONNX and OpenCV (Debian: apt-get install python3-torch "
               "python3-onnx python3-opencv; scripts/install_deps.sh installs them) and the converter in " +
                   tool_dir().string() + "; tried " + python +
@@ -101,7 +104,6 @@ void show_runtime_result(const ConvertOptions& options) {
 
 void run_convert(const ConvertOptions& options) {
   const std::string python = python_interpreter();
-  require_torch(python);
   std::vector<std::string> args = {python, "-m", "ocrserve_convert"};
   if (options.list) {
     args.push_back("--list");
@@ -116,6 +118,9 @@ void run_convert(const ConvertOptions& options) {
       break;
     case 2:
       throw Error(ErrorKind::bad_input, "conversion refused its input (see the message above)");
+    case -1:
+    case kMissingDependencies:
+      throw missing_dependencies(python);
     default:
       throw Error(ErrorKind::internal, "conversion failed (see the message above)");
   }

@@ -4,7 +4,8 @@
 
 CHECKPOINT is an MMOCR .pth file, or "random[:SEED]" for seeded random weights (to try the
 pipeline, and for parity tests). Exit status: 0 converted, 2 a bad argument or input (unknown
-config, mismatching checkpoint, unreadable image), 1 the export itself failed.
+config, mismatching checkpoint, unreadable image), 4 PyTorch, ONNX or OpenCV missing, 1 the
+export itself failed.
 """
 import argparse
 import json
@@ -18,6 +19,10 @@ import warnings
 # a bad argument is refused at once; the rest is imported once the arguments are known good.
 from .deploy_config import DeployConfigError, parse_deploy_config
 from .model_zoo import UnknownModelError, all_models, find_model
+
+
+# The exit status that tells `ocrserve convert` to explain how to install PyTorch, ONNX, OpenCV.
+MISSING_DEPENDENCIES = 4
 
 
 class ArgumentError(ValueError):
@@ -141,7 +146,14 @@ def main(argv=None) -> int:
         return 2
     steps = Steps(5 if args.dump_info or args.show else 4)
     steps.next('loading PyTorch')
-    import torch
+    try:
+        import cv2  # noqa: F401
+        import onnx  # noqa: F401
+        import torch
+    except ImportError as error:
+        steps.finish()
+        print(f'ocrserve convert: {error}', file=sys.stderr)
+        return MISSING_DEPENDENCIES
 
     from .checkpoint import CheckpointError
     from .preprocess import PreprocessError

@@ -8,12 +8,8 @@ panet}/ of MMOCR 1.0.x and their `_base_` files.
 """
 import copy
 
-from .det_heads import DBHead, PANHead, PSEHead
-from .fpem_ffm import FPEM_FFM
-from .fpnc import FPNC
-from .fpnf import FPNF
-from .resnet import ResNet
-from .text_detector import TextDetector
+# The network modules import PyTorch (seconds): the builders import them when called, so that
+# reading the entries (checking a config name before converting) stays fast.
 
 _DOWNLOAD = 'https://download.openmmlab.com/mmocr/textdet'
 
@@ -36,6 +32,10 @@ def _eval(model):
 
 
 def build_dbnet_resnet18():
+    from .det_heads import DBHead
+    from .fpnc import FPNC
+    from .resnet import ResNet
+    from .text_detector import TextDetector
     # _base_dbnet_resnet18_fpnc.py: mmdet.ResNet depth 18, style 'caffe' (no effect on basic blocks).
     return _eval(TextDetector(
         backbone=ResNet(18, style='caffe'),
@@ -45,6 +45,10 @@ def build_dbnet_resnet18():
 
 
 def build_dbnet_resnet50():
+    from .det_heads import DBHead
+    from .fpnc import FPNC
+    from .resnet import ResNet
+    from .text_detector import TextDetector
     # dbnet_resnet50_1200e_icdar2015.py replaces the DCNv2 backbone of its base with a plain
     # ResNet-50, style 'pytorch'; neck and head as _base_dbnet_resnet50-dcnv2_fpnc.py.
     return _eval(TextDetector(
@@ -55,6 +59,10 @@ def build_dbnet_resnet50():
 
 
 def build_psenet_resnet50():
+    from .det_heads import PSEHead
+    from .fpnf import FPNF
+    from .resnet import ResNet
+    from .text_detector import TextDetector
     # _base_psenet_resnet50_fpnf.py (style 'caffe', SyncBN); psenet_resnet50_fpnf_600e_icdar2015.py
     # overrides the style to 'pytorch'.
     return _eval(TextDetector(
@@ -65,6 +73,10 @@ def build_psenet_resnet50():
 
 
 def build_panet_resnet18():
+    from .det_heads import PANHead
+    from .fpem_ffm import FPEM_FFM
+    from .resnet import ResNet
+    from .text_detector import TextDetector
     # _base_panet_resnet18_fpem-ffm.py: ResNet-18 with a deep stem of 128 channels.
     return _eval(TextDetector(
         backbone=ResNet(18, stem_channels=128, deep_stem=True, style='pytorch'),

@@ -16,14 +16,8 @@ classes, padding included.
 import copy
 import os
 
-from .crnn_decoder import CRNNDecoder
-from .mini_vgg import MiniVGG
-from .nrtr_decoder import NRTRDecoder
-from .resnet31_ocr import ResNet31OCR
-from .sar import ParallelSARDecoder, SAREncoder
-from .satrn import SATRNEncoder
-from .shallow_cnn import ShallowCNN
-from .text_recognizer import TextRecognizer
+# The network modules import PyTorch (seconds): the builders import them when called, so that
+# reading the entries (checking a config name before converting) stays fast.
 
 _DOWNLOAD = 'https://download.openmmlab.com/mmocr/textrecog'
 DICTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'dicts')
@@ -59,6 +53,9 @@ def _class_indexes(dictionary: dict) -> dict:
 
 
 def build_crnn_mini_vgg():
+    from .crnn_decoder import CRNNDecoder
+    from .mini_vgg import MiniVGG
+    from .text_recognizer import TextRecognizer
     # _base_crnn_mini-vgg.py: MiniVGG(leaky_relu=False, input_channels=1), CRNNDecoder(in_channels
     # 512, rnn_flag=True), no encoder.
     classes = _class_indexes(_LOWER_DICT)
@@ -70,6 +67,9 @@ def build_crnn_mini_vgg():
 
 
 def build_sar_resnet31_parallel():
+    from .resnet31_ocr import ResNet31OCR
+    from .sar import ParallelSARDecoder, SAREncoder
+    from .text_recognizer import TextRecognizer
     # _base_sar_resnet31_parallel-decoder.py: ResNet31OCR defaults; SAREncoder(enc_bi_rnn=False,
     # enc_do_rnn=0.1, enc_gru=False) (MMOCR 1.x names that dropout rnn_dropout, so the config's
     # value is swallowed by **kwargs; dropout does nothing at test time anyway);
@@ -86,6 +86,10 @@ def build_sar_resnet31_parallel():
 
 
 def _build_satrn(d_model: int, n_encoder_layers: int):
+    from .nrtr_decoder import NRTRDecoder
+    from .satrn import SATRNEncoder
+    from .shallow_cnn import ShallowCNN
+    from .text_recognizer import TextRecognizer
     # _base_satrn_shallow.py: ShallowCNN(input_channels=3, hidden_dim=512); SATRNEncoder(n_layers=12,
     # n_head=8, d_k=d_v=64, d_model=512, n_position=100, d_inner=2048, dropout=0.1); NRTRDecoder(
     # n_layers=6, d_embedding=512, n_head=8, d_model=512, d_inner=2048, d_k=d_v=64, max_seq_len=25).
