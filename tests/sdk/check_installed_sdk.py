@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Installs ocrserve into a fresh prefix, moves the prefix (RPATHs must be relative), builds
-programs against it as a user would (CMake find_package and pkg-config), runs them on the demo
-images and checks that their results equal the installed `ocrserve infer`'s.
+programs against it as a user would (CMake find_package and pkg-config) and the Python package,
+runs them on the demo images and checks that their results equal the installed `ocrserve infer`'s.
 
 Usage: check_installed_sdk.py BUILD_DIR DATA_DIR   (run by ctest as sdk.installed)"""
 import json
@@ -148,6 +148,15 @@ class InstalledSdk(unittest.TestCase):
         read = [line.split(": ", 1)[1].rsplit(" (", 1)[0] for line in demo.splitlines()]
         for line in expected:
             self.assertIn(line["text"], read)
+
+    def test_python_package(self):
+        """python/ built offline against this prefix; its pytest suite compares with this prefix's infer."""
+        env = dict(self.env, OCRSERVE_DATA_DIR=str(DATA), OCRSERVE_BINARY=str(self.bin))
+        result = subprocess.run(["bash", HERE / "../../python/tests/run_tests.sh", self.prefix], capture_output=True,
+                                text=True, env=env)
+        self.assertEqual(result.returncode, 0, result.stdout[-4000:] + result.stderr[-4000:])
+        self.assertRegex(result.stdout, r"\d+ passed")
+        self.assertNotRegex(result.stdout, r"\d+ (failed|skipped|error)")
 
     def test_pkg_config_build(self):
         env = dict(self.env, PKG_CONFIG_PATH=str(self.prefix / "lib/pkgconfig"))
