@@ -1,5 +1,6 @@
 #include "cli/visualize.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -43,6 +44,29 @@ struct Font {
       cv::putText(image, text, origin + cv::Point(0, height), cv::FONT_HERSHEY_SIMPLEX, scale, color, 1, cv::LINE_AA);
     }
   }
+
+  // How wide `text` is drawn at `height`.
+  int width(const std::string& text, int height) {
+    std::lock_guard lock(mutex);
+    int baseline = 0;
+    if (face) return face->getTextSize(text, height, -1, &baseline).width;
+    return cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, height / 30.0, 1, &baseline).width;
+  }
+
+  // Draws `text` at `origin`, `height` high at most, wholly inside `image`: moved left from the
+  // right edge, and made smaller when it is wider than the image.
+  void put_inside(cv::Mat& image, const std::string& text, cv::Point origin, int height, cv::Scalar color) {
+    constexpr int kMargin = 4;  // FreeType's measure may be a pixel or two short of the glyphs
+    const int room = std::max(1, image.cols - 2 * kMargin);
+    int drawn = width(text, height);
+    if (drawn > room) {
+      height = std::max(1, height * room / drawn);
+      drawn = width(text, height);
+    }
+    origin.x = std::clamp(origin.x, 0, std::max(0, image.cols - kMargin - drawn));
+    origin.y = std::clamp(origin.y, 0, std::max(0, image.rows - height));
+    put(image, text, origin, height, color);
+  }
 };
 
 Font& font() {
@@ -71,7 +95,7 @@ cv::Mat draw_detections(const cv::Mat& image, const DetectionResult& regions) {
     cv::polylines(canvas, points, true, color_of(i), 2, cv::LINE_AA);
     char label[16];
     std::snprintf(label, sizeof label, "%.2f", regions[i].score);
-    if (!points.empty()) font().put(canvas, label, {points[0].x, std::max(0, points[0].y - 16)}, 14, color_of(i));
+    if (!points.empty()) font().put_inside(canvas, label, {points[0].x, points[0].y - 16}, 14, color_of(i));
   }
   return canvas;
 }
@@ -82,7 +106,7 @@ cv::Mat draw_recognition(const cv::Mat& image, const RecognizedText& text) {
   image.copyTo(canvas(cv::Rect(0, 0, image.cols, image.rows)));
   char score[32];
   std::snprintf(score, sizeof score, "  (%.3f)", text.score);
-  font().put(canvas, text.text + score, {4, image.rows + banner / 6}, banner * 2 / 3, {0, 0, 0});
+  font().put_inside(canvas, text.text + score, {4, image.rows + banner / 6}, banner * 2 / 3, {0, 0, 0});
   return canvas;
 }
 
@@ -96,9 +120,9 @@ cv::Mat draw_ocr(const cv::Mat& image, const OcrResult& items) {
     cv::polylines(left, points, true, color_of(i), 2, cv::LINE_AA);
     cv::polylines(right, points, true, color_of(i), 1, cv::LINE_AA);
     const cv::Rect box = cv::boundingRect(points);
-    // The text fills its box's height, like the line it was read from.
+    // The text fills its box's height, like the line it was read from, and stays on the panel.
     const int height = std::clamp(box.height * 4 / 5, 10, 120);
-    font().put(right, items[i].text, {box.x + 2, box.y + (box.height - height) / 2}, height, {0, 0, 0});
+    font().put_inside(right, items[i].text, {box.x + 2, box.y + (box.height - height) / 2}, height, {0, 0, 0});
   }
   return canvas;
 }

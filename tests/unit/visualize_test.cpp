@@ -34,6 +34,24 @@ TEST(Visualize, DetectionsAndRecognitionKeepTheImage) {
   EXPECT_GT(text.rows, image.rows);
 }
 
+// Text found near the right edge, longer than the room left, is moved left (and made smaller
+// when wider than the panel) rather than cut off at the edge.
+TEST(Visualize, TextNearTheRightEdgeStaysInsideThePicture) {
+  const cv::Mat image(60, 200, CV_8UC3, cv::Scalar(200, 200, 200));
+  const OcrResult items = {{{{150, 10}, {190, 10}, {190, 50}, {150, 50}}, 0.9f, "A much longer line of text", 0.9f}};
+  const cv::Mat picture = draw_ocr(image, items);
+  ASSERT_EQ(picture.size(), cv::Size(400, 60));
+  EXPECT_GT(dark_pixels(picture, cv::Rect(200, 0, 190, 60)), 200);
+  EXPECT_EQ(dark_pixels(picture, cv::Rect(395, 0, 5, 60)), 0);  // nothing runs into the edge
+
+  const cv::Mat banner = draw_recognition(cv::Mat(30, 100, CV_8UC3, cv::Scalar(255, 255, 255)),
+                                          {"a recognised line far wider than the picture", 0.9f, {}});
+  ASSERT_EQ(banner.cols, 240);
+  const cv::Rect below(0, 30, 240, banner.rows - 30);
+  EXPECT_GT(dark_pixels(banner, below), 50);
+  EXPECT_EQ(dark_pixels(banner, cv::Rect(236, 30, 4, banner.rows - 30)), 0);
+}
+
 TEST(Visualize, UnwritablePathIsBadInput) {
   try {
     write_png(cv::Mat(4, 4, CV_8UC3), "/nonexistent-dir/out.png");
