@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <set>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -26,6 +27,38 @@ bool jpeg_has_end(const uint8_t* data, size_t size) {
     if (data[i - 2] == 0xFF && data[i - 1] == 0xD9) return true;
   }
   return false;
+}
+
+// The offsets of a TIFF's image file directories, in file order, stopping after `limit` + 1 or at
+// a directory that is cut short or seen before (a loop). Empty when the bytes are not a TIFF.
+std::vector<uint32_t> tiff_directories(const std::vector<uint8_t>& bytes, size_t limit) {
+  std::vector<uint32_t> directories;
+  if (bytes.size() < 8) return directories;
+  const bool little = bytes[0] == 'I' && bytes[1] == 'I' && bytes[2] == 42 && bytes[3] == 0;
+  const bool big = bytes[0] == 'M' && bytes[1] == 'M' && bytes[2] == 0 && bytes[3] == 42;
+  if (!little && !big) return directories;
+  const auto u16 = [&](size_t o) {
+    return little ? bytes[o] | (bytes[o + 1] << 8) : (bytes[o] << 8) | bytes[o + 1];
+  };
+  const auto u32 = [&](size_t o) -> uint32_t {
+    return little ? bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (uint32_t{bytes[o + 3]} << 24)
+                  : (uint32_t{bytes[o]} << 24) | (bytes[o + 1] << 16) | (bytes[o + 2] << 8) | bytes[o + 3];
+  };
+  std::set<uint32_t> seen;
+  uint32_t offset = u32(4);
+  while (offset != 0 && directories.size() <= limit && seen.insert(offset).second) {
+    if (offset > bytes.size() - 2) break;
+    directories.push_back(offset);
+    const size_t next = size_t{offset} + 2 + 12 * size_t{static_cast<uint32_t>(u16(offset))};
+    if (next > bytes.size() - 4) break;
+    offset = u32(next);
+  }
+  return directories;
+}
+
+void put_offset(std::vector<uint8_t>& bytes, uint32_t offset) {
+  const bool little = bytes[0] == 'I';
+  for (int i = 0; i < 4; ++i) bytes[4 + i] = static_cast<uint8_t>(offset >> (little ? 8 * i : 8 * (3 - i)));
 }
 
 }  // namespace
@@ -57,9 +90,10 @@ cv::Mat decode_image(const uint8_t* data, size_t size, const std::string& what, 
   }
   cv::Mat image;
   try {
-    // mmcv.imfrombytes ignores EXIF orientation; so do we, so coordinates match MMOCR's.
-    image = cv::imdecode(cv::Mat(1, static_cast<int>(size), CV_8U, const_cast<uint8_t*>(data)),
-                         cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    // IMREAD_COLOR turns the image upright as its EXIF orientation says, as cv2.imread and
+    // mmcv.imfrombytes (MMOCR's TorchServe handler) do, so coordinates are those of the picture
+    // a viewer shows.
+    image = cv::imdecode(cv::Mat(1, static_cast<int>(size), CV_8U, const_cast<uint8_t*>(data)), cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
     throw Error(ErrorKind::bad_input, what + ": corrupt " + header->format + " image: " + e.err);
   }
@@ -85,6 +119,33 @@ std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
 
 cv::Mat read_image(const std::filesystem::path& path, const DecodeLimits& limits) {
   return decode_image(read_file_bytes(path), path.string(), limits);
+}
+
+ImagePages::ImagePages(std::vector<uint8_t> bytes, std::string what, const DecodeLimits& limits)
+    : bytes_(std::move(bytes)), limits_(limits) {
+  const auto header = read_image_header(bytes_.data(), bytes_.size());
+  if (!header || header->format != "tiff") return;
+  directories_ = tiff_directories(bytes_, limits.max_pages);
+  if (directories_.size() > limits.max_pages) {
+    throw Error(ErrorKind::bad_input, what + ": TIFF of more than " + std::to_string(limits.max_pages) +
+                                          " pages (the limit); split it");
+  }
+}
+
+cv::Mat ImagePages::decode(size_t index, const std::string& what) {
+  if (index >= size()) throw Error(ErrorKind::internal, what + ": no page " + std::to_string(index + 1));
+  if (index == 0) return decode_image(bytes_, what, limits_);
+  // Every offset in a TIFF is from the start of the file, so pointing the header at another
+  // directory makes that page the one a decoder reads, pixels and checks alike.
+  put_offset(bytes_, directories_[index]);
+  try {
+    cv::Mat page = decode_image(bytes_, what, limits_);
+    put_offset(bytes_, directories_[0]);
+    return page;
+  } catch (...) {
+    put_offset(bytes_, directories_[0]);
+    throw;
+  }
 }
 
 }  // namespace ocrserve
