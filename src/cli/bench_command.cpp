@@ -8,6 +8,7 @@
 #include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
 #include "cli/pipelines.hpp"
+#include "cli/progress.hpp"
 #include "core/image.hpp"
 #include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
@@ -69,8 +70,13 @@ Json bench_in_process(const BenchOptions& options) {
     else if (detector) detector->detect({image}, times);
     else recognizer->recognize({image}, times);
   };
+  // On a terminal, a progress bar over the warm-up and measured passes (never drawn into a pipe).
+  Progress progress(static_cast<size_t>(options.warmup + options.iterations) * encoded.size());
   for (int i = 0; i < options.warmup; ++i) {
-    for (const auto& bytes : encoded) run(decode_image(bytes, "image"), nullptr);
+    for (const auto& bytes : encoded) {
+      run(decode_image(bytes, "image"), nullptr);
+      progress.advance();
+    }
   }
   crops = 0;
   std::vector<double> decode, preprocess, inference, postprocess, total;
@@ -87,9 +93,11 @@ Json bench_in_process(const BenchOptions& options) {
       inference.push_back(times.inference.count());
       postprocess.push_back(times.postprocess.count());
       total.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
+      progress.advance();
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  progress.finish();
   const double images = static_cast<double>(total.size());
   Json record = {{"mode", "in-process"},
                  {"pipeline", pipelines.name()},

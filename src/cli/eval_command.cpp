@@ -1,7 +1,5 @@
 // `ocrserve eval`: accuracy of a package (or the OCR pipeline) on a labelled data set —
 // mmdeploy's test step. A table on the terminal, --json for machines.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +9,7 @@
 #include "backend/session_cache.hpp"
 #include "cli/commands.hpp"
 #include "cli/pipelines.hpp"
+#include "cli/progress.hpp"
 #include "core/result_json.hpp"
 #include "core/image.hpp"
 #include "core/json_file.hpp"
@@ -27,23 +26,6 @@ struct EvalOptions {
   PipelineFlags pipeline;
   std::string task, dataset, json_out, predictions;
   double iou = 0.5;
-};
-
-// A progress bar on stderr, only when a person is watching it.
-class Progress {
- public:
-  explicit Progress(size_t total) : total_(total), shown_(isatty(2) && total > 1) {}
-  void step() {
-    if (!shown_) return;
-    ++done_;
-    const int width = 30, filled = static_cast<int>(width * done_ / total_);
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '=').c_str(), std::string(width - filled, ' ').c_str(), done_, total_);
-    if (done_ == total_) std::fprintf(stderr, "\n");
-  }
-
- private:
-  size_t total_, done_ = 0;
-  bool shown_;
 };
 
 void print_row(const char* name, const std::string& value) { std::printf("  %-32s %s\n", name, value.c_str()); }
@@ -108,7 +90,7 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
       for (const auto& region : regions) polygons.push_back(region.polygon);
       counts += match_detections(sample.regions, polygons, options.iou);
     }
-    progress.step();
+    progress.advance();
   }
   Json result = {{"task", end_to_end ? "e2e" : "det"}, {"images", samples.size()}};
   if (boxes) {
@@ -136,7 +118,7 @@ Json evaluate_recognition(const EvalOptions& options) {
   Progress progress(samples.size());
   for (const auto& sample : samples) {
     counts.add(sample.text, recognizer.recognize({read_image(sample.image)}).front().text);
-    progress.step();
+    progress.advance();
   }
   return {{"task", "rec"},
           {"words", counts.words},
