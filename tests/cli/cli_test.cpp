@@ -463,9 +463,9 @@ TEST_F(Cli, ConvertRefusesWhatItCannotDo) {
       {{"text-recognition_tensorrt_dynamic", crnn, "random", image}, 3, "backend \"tensorrt\" is not supported"},
       {{"text-recognition_onnxruntime-fp16_dynamic", crnn, "random", image}, 3, "precision \"fp16\""},
       {{"text-detection_onnxruntime_dynamic", crnn, "random", image}, 3, "is a text-recognition model"},
-      {{rec, crnn, (dir_ / "missing.pth").string(), image}, 3, "checkpoint not found"},
+      {{rec, crnn, (dir_ / "missing.pth").string(), image}, 3, "no such checkpoint file"},
       {{rec, crnn, write("junk.pth", "not a checkpoint").string(), image}, 3, "not a PyTorch checkpoint"},
-      {{rec, crnn, "random", (dir_ / "missing.jpg").string()}, 3, "cannot read the image"},
+      {{rec, crnn, "random", (dir_ / "missing.jpg").string()}, 3, "no such image file"},
   };
   for (const auto& [args, code, message] : cases) {
     const auto r = convert(args[0], args[1], args[2], args[3]);
