@@ -58,9 +58,12 @@ if [[ -z "${OCRSERVE_BINARY:-}" ]]; then
 fi
 
 # A library built with AddressSanitizer needs its runtime loaded first, before Python's own
-# allocations; Python keeps objects until exit by design, so leaks are not reported.
+# allocations; and libstdc++ with it, or ASan finds no __cxa_throw to wrap (python3 does not
+# load libstdc++ itself) and aborts at the first C++ exception. Python keeps objects until exit
+# by design, so leaks are not reported.
 if ldd "$library" | grep -q libasan; then
-  LD_PRELOAD="$(gcc -print-file-name=libasan.so)${LD_PRELOAD:+:$LD_PRELOAD}"
+  stdcxx=$(ldd "$library" | awk '/libstdc\+\+/ { print $3; exit }')
+  LD_PRELOAD="$(gcc -print-file-name=libasan.so)${stdcxx:+:$stdcxx}${LD_PRELOAD:+:$LD_PRELOAD}"
   export LD_PRELOAD
   export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 fi
