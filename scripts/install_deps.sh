@@ -13,6 +13,7 @@ apt_packages=(
   build-essential cmake pkg-config ca-certificates
   libopencv-dev libpolyclipping-dev nlohmann-json3-dev libboost-dev libcli11-dev
   libspdlog-dev libzip-dev libgtest-dev libbenchmark-dev
+  libpoppler-cpp-dev  # `ocrserve infer` renders PDF pages with Poppler
   fonts-wqy-zenhei zip unzip curl nginx
   python3 python3-torch python3-onnx python3-numpy python3-opencv python3-pyclipper
   # The SDK: the Python package (pybind11, built offline by pip) and the .deb (cpack, dpkg-shlibdeps).

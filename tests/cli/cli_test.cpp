@@ -3,12 +3,15 @@
 
 #include <chrono>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "support/ground_truth.hpp"
+#include "support/pdf_writer.hpp"
 #include "support/process.hpp"
 
 namespace ocrserve {
@@ -491,6 +494,385 @@ TEST_F(Cli, ConvertRefusesWhatItCannotDo) {
                                      crnn, "random", image});
   EXPECT_EQ(no_torch.exit_code, 4);
   EXPECT_NE(no_torch.err.find("python3-torch"), std::string::npos) << no_torch.err;
+}
+
+// --- `infer` inputs and outputs ---
+
+const fs::path kRecogImage = kData / "demo/demo_text_recog.jpg";  // "STAR", 206x182
+const fs::path kDetImage = kData / "demo/demo_text_det.jpg";      // a plaque: "Octavia Hill", …, 460x276
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t at; (at = text.find(separator, start)) != std::string::npos; start = at + 1) {
+    parts.push_back(text.substr(start, at - start));
+  }
+  parts.push_back(text.substr(start));
+  return parts;
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  const auto lines = lines_of(text);
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+class Infer : public Cli {
+ protected:
+  fs::path copy(const fs::path& from, const std::string& to) {
+    fs::create_directories((dir_ / to).parent_path());
+    fs::copy_file(from, dir_ / to, fs::copy_options::overwrite_existing);
+    return dir_ / to;
+  }
+  fs::path png(const fs::path& from, const std::string& to) {
+    fs::create_directories((dir_ / to).parent_path());
+    cv::imwrite((dir_ / to).string(), cv::imread(from.string()));
+    return dir_ / to;
+  }
+  fs::path pdf(const std::vector<fs::path>& pages, const std::string& to) {
+    std::vector<cv::Mat> images;
+    for (const auto& page : pages) images.push_back(cv::imread(page.string()));
+    return write(to, test::make_pdf(images));
+  }
+  // A shell command line, run in the test's folder.
+  test::ProcessResult shell(const std::string& command) {
+    return run_process({"/bin/sh", "-c", "cd '" + dir_.string() + "' && " + command});
+  }
+  const std::string rec_ = (kModels / "ppocr-rec").string();
+};
+
+TEST_F(Infer, FoldersAreReadRecursivelyInPathOrderAndOtherFilesLeftOut) {
+  png(kRecogImage, "scans/a.png");
+  copy(kRecogImage, "scans/b/star.jpg");
+  copy(kRecogImage, "scans/c/d/STAR.JPG");
+  write("scans/notes.txt", "not an image");
+  write("scans/.hidden.jpg", "junk");
+  const auto r = infer({"--model", rec_, (dir_ / "scans").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");  // no progress bar when stderr is not a terminal
+  const auto json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json.size(), 3u) << r.out;
+  EXPECT_EQ(json[0]["image"], (dir_ / "scans/a.png").string());
+  EXPECT_EQ(json[1]["image"], (dir_ / "scans/b/star.jpg").string());
+  EXPECT_EQ(json[2]["image"], (dir_ / "scans/c/d/STAR.JPG").string());
+  for (const auto& entry : json) EXPECT_EQ(entry["result"]["text"], "STAR") << entry;
+
+  // A GIF among them is refused with the reason (exit 5); the others are still read.
+  write("scans/anim.gif", std::string("GIF89a\x10\0\x10\0\0\0\0;", 13));
+  const auto gif = infer({"--model", rec_, (dir_ / "scans").string()});
+  EXPECT_EQ(gif.exit_code, 5);
+  EXPECT_NE(gif.err.find("anim.gif: GIF images cannot be read"), std::string::npos) << gif.err;
+  EXPECT_EQ(nlohmann::json::parse(gif.out).size(), 4u);
+
+  const auto empty = infer({"--model", rec_, (fs::create_directories(dir_ / "empty"), dir_ / "empty").string()});
+  EXPECT_EQ(empty.exit_code, 4);
+  EXPECT_NE(empty.err.find("empty: no image or PDF files in this folder"), std::string::npos) << empty.err;
+}
+
+TEST_F(Infer, QuotedPatternsAreExpanded) {
+  png(kRecogImage, "scans/a.png");
+  copy(kRecogImage, "scans/b/star.jpg");
+  copy(kRecogImage, "scans/b/star2.jpg");
+  copy(kRecogImage, "other/star.jpg");
+  const auto r = shell(kBinary + " infer --model " + rec_ + " --format jsonl 'scans/*/star?.jpg' 'scans/[ab]*'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> images;
+  for (const auto& line : lines_of(r.out)) {
+    const auto entry = nlohmann::json::parse(line);
+    EXPECT_EQ(entry["result"]["text"], "STAR");
+    images.push_back(entry["image"]);
+  }
+  // The second pattern matches a.png and the folder b, which is read whole.
+  EXPECT_EQ(images, (std::vector<std::string>{"scans/b/star2.jpg", "scans/a.png", "scans/b/star.jpg", "scans/b/star2.jpg"}));
+  const auto none = shell(kBinary + " infer --model " + rec_ + " 'scans/*.gif'");
+  EXPECT_EQ(none.exit_code, 4);
+  EXPECT_NE(none.err.find("scans/*.gif: no file matches this pattern"), std::string::npos) << none.err;
+}
+
+TEST_F(Infer, StandardInputIsReadWhole) {
+  copy(kRecogImage, "star.jpg");
+  const auto r = shell(kBinary + " infer --model " + rec_ + " - < star.jpg");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["text"], "STAR");
+  EXPECT_EQ(lines_of(r.out).size(), 1u) << r.out;
+  const auto text = shell(kBinary + " infer --model " + rec_ + " --format text - < star.jpg");
+  EXPECT_EQ(text.out, "STAR\n");
+  const auto junk = shell("echo hello | " + kBinary + " infer --model " + rec_ + " -");
+  EXPECT_EQ(junk.exit_code, 3);
+  EXPECT_NE(junk.err.find("stdin: not an image"), std::string::npos) << junk.err;
+  const auto twice = shell(kBinary + " infer --model " + rec_ + " - - < star.jpg");
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("standard input"), std::string::npos) << twice.err;
+}
+
+// A two-page PDF: the text of each page, the JSON of each page, from a file and from stdin.
+TEST_F(Infer, PdfPagesAreReadInTurn) {
+  const auto document = pdf({kDetImage, kRecogImage}, "letter.pdf");
+  const auto r = infer({"--format", "text", document.string(), "--json", (dir_ / "letter.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto pages = split(r.out, '\f');
+  ASSERT_EQ(pages.size(), 2u) << r.out;
+  EXPECT_TRUE(has_line(pages[0], "Octavia Hill")) << pages[0];
+  EXPECT_EQ(pages[1], "STAR\n");
+  const auto json = nlohmann::json::parse(test::slurp_text(dir_ / "letter.json"));
+  ASSERT_EQ(json.size(), 2u);
+  for (int page = 1; page <= 2; ++page) {
+    EXPECT_EQ(json[page - 1]["image"], document.string());
+    EXPECT_EQ(json[page - 1]["page"], page);
+  }
+  EXPECT_EQ(json[1]["result"][0]["text"], "STAR");
+  // Rendered at 200 dpi, the page is the image again: the line is where it is in the image.
+  const auto image = infer({kRecogImage.string()});
+  ASSERT_EQ(image.exit_code, 0) << image.err;
+  const auto expected = nlohmann::json::parse(image.out)[0]["polygon"], polygon = json[1]["result"][0]["polygon"];
+  ASSERT_EQ(polygon.size(), expected.size());
+  for (size_t i = 0; i < polygon.size(); ++i) EXPECT_NEAR(polygon[i].get<double>(), expected[i].get<double>(), 3) << polygon;
+
+  // At --pdf-dpi 100, half the pixels a side (hOCR says so in each page's title).
+  const auto half = infer({"--model", rec_, "--format", "hocr", "--pdf-dpi", "100", document.string()});
+  ASSERT_EQ(half.exit_code, 0) << half.err;
+  EXPECT_NE(half.out.find("bbox 0 0 230 138; ppageno 0; scan_res 100 100'"), std::string::npos) << half.out;
+  EXPECT_NE(half.out.find("bbox 0 0 103 91; ppageno 1; scan_res 100 100'"), std::string::npos) << half.out;
+
+  const auto piped = shell(kBinary + " infer --format text - < letter.pdf");
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.out, r.out);
+
+  write("locked.pdf", test::make_pdf({cv::imread(kRecogImage.string())}, {200, true}));
+  const auto locked = infer({"--model", rec_, (dir_ / "locked.pdf").string(), "--json", (dir_ / "locked.json").string()});
+  EXPECT_EQ(locked.exit_code, 3);
+  EXPECT_NE(locked.err.find("locked.pdf: PDF is encrypted with a password"), std::string::npos) << locked.err;
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(dir_ / "locked.json"))["error"]["type"], "bad_input");
+  const auto junk = infer({"--model", rec_, write("junk.pdf", "%PDF-1.7\nnothing").string()});
+  EXPECT_EQ(junk.exit_code, 3);
+  EXPECT_NE(junk.err.find("junk.pdf: corrupt or truncated PDF"), std::string::npos) << junk.err;
+}
+
+TEST_F(Infer, MultiPageTiffPagesAreNumbered) {
+  const auto tiff = dir_ / "pages.tiff";
+  ASSERT_TRUE(cv::imwrite(tiff.string(), std::vector<cv::Mat>{cv::imread(kRecogImage.string()), cv::imread(kRecogImage.string())}));
+  const auto r = infer({"--model", rec_, "--format", "jsonl", tiff.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  for (int page = 1; page <= 2; ++page) {
+    const auto entry = nlohmann::json::parse(lines[page - 1]);
+    EXPECT_EQ(entry["image"], tiff.string());
+    EXPECT_EQ(entry["page"], page);
+    EXPECT_EQ(entry["result"]["text"], "STAR");
+  }
+}
+
+TEST_F(Infer, JsonIsRoundedOneLinePerResult) {
+  const auto r = infer({kDetImage.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  ASSERT_GE(json.size(), 5u);
+  EXPECT_EQ(lines_of(r.out).size(), json.size() + 2) << r.out;  // "[", one line per text line, "]"
+  for (const auto& item : json) {
+    for (const auto& value : item["polygon"]) {
+      EXPECT_NEAR(value.get<double>() * 1000, std::round(value.get<double>() * 1000), 1e-6) << value;
+    }
+    EXPECT_NEAR(item["score"].get<double>() * 1e5, std::round(item["score"].get<double>() * 1e5), 1e-6);
+  }
+  const auto line = std::find_if(json.begin(), json.end(), [](const auto& item) { return item["text"] == "Octavia Hill"; });
+  ASSERT_NE(line, json.end()) << r.out;
+}
+
+TEST_F(Infer, TextTsvAndHocrFormats) {
+  const std::string image = kDetImage.string();
+  const auto text = infer({"--format", "text", image});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_TRUE(has_line(text.out, "Octavia Hill")) << text.out;
+  EXPECT_EQ(text.out.find('\f'), std::string::npos);
+
+  const auto tsv = infer({"--format", "tsv", image});
+  ASSERT_EQ(tsv.exit_code, 0) << tsv.err;
+  const auto rows = lines_of(tsv.out);
+  ASSERT_GE(rows.size(), 6u);
+  EXPECT_EQ(rows[0], "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext");
+  EXPECT_EQ(rows[1], "1\t1\t0\t0\t0\t0\t0\t0\t460\t276\t-1\t");
+  std::vector<std::vector<std::string>> words;
+  for (const auto& row : rows) {
+    const auto fields = split(row, '\t');
+    ASSERT_EQ(fields.size(), 12u) << row;
+    if (fields[0] == "5") words.push_back(fields);
+  }
+  const auto octavia = std::find_if(words.begin(), words.end(), [](const auto& w) { return w[11] == "Octavia"; });
+  ASSERT_NE(octavia, words.end()) << tsv.out;
+  ASSERT_NE(octavia + 1, words.end());
+  const auto& hill = *(octavia + 1);
+  EXPECT_EQ(hill[11], "Hill");
+  EXPECT_EQ(hill[4], (*octavia)[4]);  // the same line
+  EXPECT_EQ(std::stoi(hill[5]), std::stoi((*octavia)[5]) + 1);
+  const int left = std::stoi((*octavia)[6]), top = std::stoi((*octavia)[7]);
+  // The plaque's "Octavia Hill" is at x 164-295, y 78-99.
+  EXPECT_NEAR(left, 164, 6);
+  EXPECT_NEAR(top, 78, 6);
+  EXPECT_LT(left + std::stoi((*octavia)[8]), std::stoi(hill[6]) + 2);
+  EXPECT_NEAR(std::stoi(hill[6]) + std::stoi(hill[8]), 295, 6);
+  EXPECT_GT(std::stod((*octavia)[10]), 90);
+
+  const auto hocr = infer({"--format", "hocr", image, "--output-dir", (dir_ / "out").string()});
+  ASSERT_EQ(hocr.exit_code, 0) << hocr.err;
+  EXPECT_EQ(hocr.out, "");
+  // Python's XML parser reads it; its words, in order, and the page's box.
+  const auto parsed = run_process({"/usr/bin/python3", "-c", R"(
+import sys, xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+text = open(sys.argv[1], encoding='utf-8').read()
+HTMLParser().feed(text)
+root = ET.fromstring(text)
+ns = {'h': 'http://www.w3.org/1999/xhtml'}
+print(root.find('h:head/h:meta[@name="ocr-system"]', ns).get('content'))
+page = root.find('.//h:div[@class="ocr_page"]', ns)
+print(page.get('title'))
+for word in root.iterfind('.//h:span[@class="ocrx_word"]', ns):
+    print(word.text + ' ' + word.get('title'))
+)", (dir_ / "out" / "demo_text_det.hocr").string()});
+  ASSERT_EQ(parsed.exit_code, 0) << parsed.err;
+  const auto printed = lines_of(parsed.out);
+  ASSERT_GE(printed.size(), 4u);
+  EXPECT_EQ(printed[0].rfind("ocrserve ", 0), 0u) << printed[0];
+  EXPECT_EQ(printed[1], "image \"" + image + "\"; bbox 0 0 460 276; ppageno 0");
+  const auto word = std::find_if(printed.begin(), printed.end(), [](const auto& l) { return l.rfind("Octavia bbox ", 0) == 0; });
+  ASSERT_NE(word, printed.end()) << parsed.out;
+  EXPECT_TRUE(std::regex_match(*word, std::regex(R"(Octavia bbox 1[56]\d [78]\d \d+ \d+; x_wconf (9\d|100))"))) << *word;
+  EXPECT_EQ((word + 1)->rfind("Hill bbox ", 0), 0u) << *(word + 1);
+}
+
+TEST_F(Infer, NonTextPipelinesAndTextFormats) {
+  const auto det = infer({"--model", (kModels / "ppocr-det").string(), "--format", "text", kDetImage.string()});
+  EXPECT_EQ(det.exit_code, 2);
+  EXPECT_NE(det.err.find("--format text needs recognised text, and a detection package gives none"), std::string::npos)
+      << det.err;
+  EXPECT_TRUE(det.out.empty());
+  // A recognition package reads the image as one line: its box is the whole image.
+  const auto tsv = infer({"--model", rec_, "--format", "tsv", kRecogImage.string()});
+  ASSERT_EQ(tsv.exit_code, 0) << tsv.err;
+  const auto rows = lines_of(tsv.out);
+  ASSERT_EQ(rows.size(), 6u) << tsv.out;
+  EXPECT_EQ(rows[4], "4\t1\t1\t1\t1\t0\t0\t0\t206\t182\t-1\t");
+  EXPECT_EQ(split(rows[5], '\t')[11], "STAR");
+}
+
+TEST_F(Infer, OutputDirWritesOneFilePerInputAndNeverOverwrites) {
+  const auto first = copy(kRecogImage, "x/pic.jpg");
+  const auto second = png(kDetImage, "y/pic.png");
+  const auto r = infer({"--model", rec_, "--format", "text", "--output-dir", (dir_ / "out").string(), first.string(),
+                        second.string(), first.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(test::slurp_text(dir_ / "out/pic.txt"), "STAR\n");
+  EXPECT_NE(test::slurp_text(dir_ / "out/pic-2.txt"), "STAR\n");
+  EXPECT_EQ(test::slurp_text(dir_ / "out/pic-3.txt"), "STAR\n");
+
+  // A folder's files keep their place below it; a PDF's pages go in one file.
+  copy(kRecogImage, "scans/sub/a.jpg");
+  copy(kRecogImage, "scans/b.jpg");
+  pdf({kRecogImage, kRecogImage}, "scans/doc.pdf");
+  write("scans/broken.jpg", "not a picture");
+  const auto folder = infer({"--model", rec_, "--output-dir", (dir_ / "json").string(), (dir_ / "scans").string()});
+  EXPECT_EQ(folder.exit_code, 3);
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(dir_ / "json/sub/a.json"))["text"], "STAR");
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(dir_ / "json/b.json"))["text"], "STAR");
+  const auto doc = nlohmann::json::parse(test::slurp_text(dir_ / "json/doc.json"));
+  ASSERT_EQ(doc.size(), 2u);
+  EXPECT_EQ(doc[1]["page"], 2);
+  EXPECT_EQ(doc[1]["result"]["text"], "STAR");
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(dir_ / "json/broken.json"))["error"]["type"], "bad_input");
+}
+
+TEST_F(Infer, PicturesOfSameNamedInputsAreAllKept) {
+  const auto first = copy(kRecogImage, "x/pic.jpg");
+  const auto second = copy(kDetImage, "y/pic.jpg");
+  const auto document = pdf({kRecogImage, kDetImage}, "pic.pdf");
+  const auto r = infer({"--model", rec_, "--show", (dir_ / "pictures").string(), first.string(), second.string(),
+                        document.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // draw_recognition: the image over a banner, at least 240 wide.
+  EXPECT_EQ(cv::imread((dir_ / "pictures/pic.png").string()).cols, 240);
+  EXPECT_EQ(cv::imread((dir_ / "pictures/pic-2.png").string()).cols, 460);
+  EXPECT_EQ(cv::imread((dir_ / "pictures/pic-3-page1.png").string()).cols, 240);
+  EXPECT_EQ(cv::imread((dir_ / "pictures/pic-3-page2.png").string()).cols, 460);
+}
+
+TEST_F(Infer, FailedImageIsAnErrorObjectInTheJsonFile) {
+  const auto r = infer({"--model", rec_, (kData / "demo/broken.jpg").string(), "--json", (dir_ / "out.json").string()});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  const auto json = nlohmann::json::parse(test::slurp_text(dir_ / "out.json"));
+  EXPECT_EQ(json["image"], (kData / "demo/broken.jpg").string());
+  EXPECT_EQ(json["error"]["type"], "bad_input");
+  EXPECT_NE(json["error"]["message"].get<std::string>().find("broken.jpg"), std::string::npos);
+}
+
+// On a terminal, several images draw a progress bar on stderr (count, rate, time left).
+TEST_F(Infer, ProgressBarOnlyOnATerminal) {
+  copy(kRecogImage, "a.jpg");
+  copy(kRecogImage, "b.jpg");
+  // script(1) gives the command a terminal; its standard output goes to a file.
+  const auto r = shell("script -qec \"" + kBinary + " infer --model " + rec_ + " a.jpg b.jpg > out.json\" /dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\r\033[K2/2 images"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("images/s"), std::string::npos) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(dir_ / "out.json")).size(), 2u);
+}
+
+// Every `$ …` example of docs/cli.md's infer section runs, in a folder holding the files the
+// examples name, and prints the lines shown there, in order ("…" stands for lines left out, or
+// ends a line shown only in part).
+TEST_F(Infer, DocsExamplesRunAsShown) {
+  copy(kDetImage, "photo.jpg");
+  copy(kRecogImage, "star.jpg");
+  pdf({kDetImage, kRecogImage}, "letter.pdf");
+  copy(kDetImage, "scans/a/page.jpg");
+  copy(kRecogImage, "scans/b/page.jpg");
+  write("scans/notes.txt", "not an image");
+  fs::create_directory_symlink(kModels, dir_ / "models");
+  const std::string docs = test::slurp_text(fs::path(OCRSERVE_SOURCE_DIR) / "docs/cli.md");
+  const size_t start = docs.find("## `ocrserve infer`"), end = docs.find("## `ocrserve package`");
+  ASSERT_LT(start, end);
+  struct Example {
+    std::string command;
+    std::vector<std::string> shown;
+  };
+  std::vector<Example> examples;
+  bool console = false;
+  for (const auto& line : lines_of(docs.substr(start, end - start))) {
+    if (line.rfind("```", 0) == 0) {
+      console = line == "```console";
+    } else if (console && line.rfind("$ ", 0) == 0) {
+      examples.push_back({line.substr(2), {}});
+    } else if (console && !examples.empty()) {
+      examples.back().shown.push_back(line);
+    }
+  }
+  ASSERT_GE(examples.size(), 7u);
+  const std::string ellipsis = "\u2026";
+  for (const auto& example : examples) {
+    const auto r = shell("PATH='" + fs::path(kBinary).parent_path().string() + "':$PATH; " + example.command);
+    ASSERT_EQ(r.exit_code, 0) << example.command << "\n" << r.err;
+    const auto printed = lines_of(r.out);
+    auto at = printed.begin();
+    for (const auto& shown : example.shown) {
+      if (shown == ellipsis) continue;
+      const bool part = shown.size() >= ellipsis.size() && shown.compare(shown.size() - ellipsis.size(), ellipsis.size(), ellipsis) == 0;
+      const std::string wanted = part ? shown.substr(0, shown.size() - ellipsis.size()) : shown;
+      at = std::find_if(at, printed.end(), [&](const std::string& line) {
+        return part ? line.rfind(wanted, 0) == 0 : line == wanted;
+      });
+      ASSERT_NE(at, printed.end()) << example.command << ": no line " << (part ? "starting with " : "") << "\"" << wanted
+                                   << "\" (in order) in:\n" << r.out;
+      ++at;
+    }
+  }
 }
 
 }  // namespace
