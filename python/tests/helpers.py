@@ -3,7 +3,7 @@ import cv2
 
 
 def read_bgr(path):
-    """The image as the CLI reads it: BGR, EXIF orientation ignored (as mmcv does)."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    """The image as the CLI reads it: BGR, turned upright as its EXIF orientation says."""
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     assert image is not None, f"cannot read {path}"
     return image
