@@ -1,7 +1,8 @@
-// DBNet postprocessing, as MMOCR 1.x's DBPostprocessor and mmdeploy's DBHead: threshold the
-// probability map, score each contour on the map, expand it by the unclip distance with
-// Clipper, and fit a quadrilateral (or keep the polygon). Coordinates are mapped back to the
-// original image and clipped to it.
+// DBNet postprocessing, as MMOCR 1.x's DBPostprocessor (mmocr/models/textdet/postprocessors/
+// db_postprocessor.py) decodes, under its own name and under DBHead, the component mmdeploy
+// writes: threshold the probability map, score each contour on the map, expand it by the
+// unclip distance with Clipper, and fit a quadrilateral (or keep the polygon). Coordinates are
+// mapped back to the original image and clipped to it.
 #include <polyclipping/clipper.hpp>
 
 #include <algorithm>
@@ -22,12 +23,20 @@ struct DbParams {
   bool quad = true;
   double mask_thr = 0.3;
   double min_text_score = 0.3;
-  double min_text_width = 5;    // short side of the fitted rectangle, in probability-map pixels
+  double min_text_width = 5;    // short side of the fitted rectangle (quads only), in map pixels
   double unclip_ratio = 1.5;
   double epsilon_ratio = 0.01;  // approxPolyDP tolerance as a fraction of the contour length
-  int max_candidates = 3000;
+  int64_t contours_read = 3000; // how many contours are looked at, in findContours order
   double downsample_ratio = 1;  // probability-map pixels per network-input pixel (mmdeploy)
 };
+
+// The contour limit has two spellings with two meanings. MMOCR's "max_candidates" N reads
+// N + 1 contours (db_postprocessor.py breaks on `i > self.max_candidates`); mmdeploy's SDK
+// DBHead reads "max_candidate" N as N contours (csrc/mmdeploy/codebase/mmocr/dbnet.cpp). Each
+// name keeps its own meaning; without either, the component's reference decides: 3000 + 1 for
+// DBPostprocessor (MMOCR's default), 3000 for DBHead (the SDK's, what it reads with the empty
+// params mmdeploy 1.x writes).
+enum class Reference { mmocr, sdk };
 
 // A number-valued field; unlike a plain get<double>() it refuses booleans ("mask_thr": true).
 double number_field(const Json& params, const char* key, double fallback, const std::string& where) {
@@ -40,12 +49,12 @@ double number_field(const Json& params, const char* key, double fallback, const 
   return value.get<double>();
 }
 
-DbParams read_params(const Json& params, const std::string& where) {
+DbParams read_params(const Json& params, Reference reference, const std::string& where) {
   if (!params.is_null() && !params.is_object()) {
     throw Error(ErrorKind::bad_input, where + ": params must be an object, got " + params.dump());
   }
   DbParams p;
-  const auto repr = optional_field<std::string>(params, "text_repr_type", "quad", where);
+  const auto repr = optional_field<std::string>(params, "text_repr_type", reference == Reference::sdk ? "quad" : "poly", where);
   if (repr != "quad" && repr != "poly") {
     throw Error(ErrorKind::bad_input,
                 where + ": field \"text_repr_type\" must be \"quad\" or \"poly\", got \"" + repr + "\"");
@@ -62,8 +71,9 @@ DbParams read_params(const Json& params, const std::string& where) {
   // mmdeploy's DBHead reads the singular "max_candidate"; MMOCR's "max_candidates" wins if both are given.
   const bool singular = params.contains("max_candidate") && !params.contains("max_candidates");
   const char* max_candidates_key = singular ? "max_candidate" : "max_candidates";
-  const double max_candidates = number_field(params, max_candidates_key, p.max_candidates, where);
+  const double max_candidates = number_field(params, max_candidates_key, 3000, where);
   p.downsample_ratio = number_field(params, "downsample_ratio", p.downsample_ratio, where);
+  const bool mmocr_count = singular ? false : (params.contains("max_candidates") || reference == Reference::mmocr);
 
   auto check = [&](bool ok, const char* field, const char* rule) {
     if (!ok) {
@@ -76,10 +86,10 @@ DbParams read_params(const Json& params, const std::string& where) {
   check(p.min_text_width >= 0 && p.min_text_width < 1e6, "min_text_width", "must be in [0, 1e6)");
   check(p.unclip_ratio >= 0 && p.unclip_ratio <= 100, "unclip_ratio", "must be in [0, 100]");
   check(p.epsilon_ratio >= 0 && p.epsilon_ratio < 1, epsilon_key, "must be in [0, 1)");
-  check(max_candidates >= 1 && max_candidates <= INT_MAX && std::floor(max_candidates) == max_candidates,
-        max_candidates_key, "must be a positive integer");
+  check(max_candidates >= 0 && max_candidates <= INT_MAX && std::floor(max_candidates) == max_candidates,
+        max_candidates_key, "must be a non-negative integer");
   check(p.downsample_ratio > 0 && p.downsample_ratio <= 1e3, "downsample_ratio", "must be in (0, 1000]");
-  p.max_candidates = static_cast<int>(max_candidates);
+  p.contours_read = static_cast<int64_t>(max_candidates) + (mmocr_count ? 1 : 0);
   return p;
 }
 
@@ -106,8 +116,11 @@ double mean_inside(const cv::Mat& prob, const std::vector<cv::Point>& polygon, S
 }
 
 // Expands the polygon outwards by area * ratio / perimeter (DB's "unclip") with round joins.
-// A positive offset of a simple polygon is one piece, but it can close a notch into a hole:
-// keep the piece with the largest area, the outer boundary. Empty if the result is degenerate.
+// Empty unless the offset is exactly one polygon of at least 3 points: an approximated contour
+// that crosses itself can come out in several pieces, and a notch can close into a hole (an
+// outer path and a hole path). MMOCR drops such a region ("If the result polygon does not
+// exist, or it is split into multiple polygons, skip it", db_postprocessor.py) and so does
+// mmdeploy's SDK (dbnet.cpp: `if (dst.size() != 1) return {}`); so do we.
 std::vector<cv::Point> unclip(const std::vector<cv::Point>& polygon, double ratio, Scratch& scratch) {
   const double area = std::fabs(cv::contourArea(polygon));
   const double perimeter = cv::arcLength(polygon, true);
@@ -118,20 +131,11 @@ std::vector<cv::Point> unclip(const std::vector<cv::Point>& polygon, double rati
   offset.AddPath(scratch.path, ClipperLib::jtRound, ClipperLib::etClosedPolygon);
   scratch.solution.clear();
   offset.Execute(scratch.solution, area * ratio / perimeter);
-  const ClipperLib::Path* largest = nullptr;
-  double largest_area = 0;
-  for (const auto& piece : scratch.solution) {
-    const double piece_area = std::fabs(ClipperLib::Area(piece));
-    if (piece_area > largest_area) {
-      largest = &piece;
-      largest_area = piece_area;
-    }
-  }
   std::vector<cv::Point> result;
-  if (largest && largest->size() >= 3) {
-    result.reserve(largest->size());
-    for (const auto& p : *largest) result.emplace_back(static_cast<int>(p.X), static_cast<int>(p.Y));
-  }
+  if (scratch.solution.size() != 1 || scratch.solution.front().size() < 3) return result;
+  const ClipperLib::Path& piece = scratch.solution.front();
+  result.reserve(piece.size());
+  for (const auto& p : piece) result.emplace_back(static_cast<int>(p.X), static_cast<int>(p.Y));
   return result;
 }
 
@@ -152,7 +156,7 @@ class DbCodec final : public DetectionCodec {
 
     DetectionResult result;
     Scratch scratch;
-    const size_t candidates = std::min(contours.size(), static_cast<size_t>(p_.max_candidates));
+    const size_t candidates = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(contours.size()), p_.contours_read));
     for (size_t i = 0; i < candidates; ++i) {
       // Both modes approximate first (MMOCR): fewer vertices for the score and the offset.
       cv::approxPolyDP(contours[i], scratch.approx, p_.epsilon_ratio * cv::arcLength(contours[i], true), true);
@@ -160,17 +164,17 @@ class DbCodec final : public DetectionCodec {
       const double score = mean_inside(prob, scratch.approx, scratch);
       if (!(score >= p_.min_text_score)) continue;  // also drops NaN
       const std::vector<cv::Point> expanded = unclip(scratch.approx, p_.unclip_ratio, scratch);
-      if (expanded.size() < 4) continue;
-      const cv::RotatedRect rect = cv::minAreaRect(expanded);
-      // MMOCR applies the width rule to quads only; we apply it to polygons too (as PaddleOCR),
-      // so that a speck of noise is not a detection in either mode.
-      if (std::min(rect.size.width, rect.size.height) < p_.min_text_width) continue;
-
+      if (expanded.empty()) continue;
       std::vector<cv::Point2f> vertices;
       if (p_.quad) {
+        // The width rule is the quads' (MMOCR: `min(rect[1]) >= self.min_text_width`); a
+        // polygon is kept whatever its width, as MMOCR keeps it.
+        const cv::RotatedRect rect = cv::minAreaRect(expanded);
+        if (std::min(rect.size.width, rect.size.height) < p_.min_text_width) continue;
         vertices.resize(4);
         rect.points(vertices.data());
       } else {
+        if (expanded.size() < 4) continue;  // MMOCR: `if len(poly) < 8` (flattened)
         vertices.assign(expanded.begin(), expanded.end());
       }
       if (!to_original(vertices, p_.downsample_ratio, geometry)) continue;
@@ -217,14 +221,19 @@ class DbCodec final : public DetectionCodec {
   std::string where_;
 };
 
-DetectionCodecFactory factory() {
-  return [](const Json& params, const CodecContext& context) -> std::unique_ptr<DetectionCodec> {
-    return std::make_unique<DbCodec>(read_params(params, context.where), context.where);
+DetectionCodecFactory factory(Reference reference) {
+  return [reference](const Json& params, const CodecContext& context) -> std::unique_ptr<DetectionCodec> {
+    return std::make_unique<DbCodec>(read_params(params, reference, context.where), context.where);
   };
 }
 
-const CodecRegistration db_head("DBHead", factory());
-const CodecRegistration db_postprocessor("DBPostprocessor", factory());
+// Defaults by name. DBHead: the SDK's (dbnet.cpp), which is what a package with the empty
+// params mmdeploy 1.x writes gets: quads, at most 3000 contours. DBPostprocessor: MMOCR's
+// constructor: "poly", 3000 + 1 contours (MMOCR's DBNet configs set text_repr_type "quad").
+// The thresholds are the same under both names: mask_thr 0.3, min_text_score 0.3,
+// min_text_width 5, unclip_ratio 1.5, epsilon 0.01.
+const CodecRegistration db_head("DBHead", factory(Reference::sdk));
+const CodecRegistration db_postprocessor("DBPostprocessor", factory(Reference::mmocr));
 
 }  // namespace
 }  // namespace ocrserve

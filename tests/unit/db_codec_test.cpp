@@ -249,7 +249,6 @@ TEST(DbCodec, SmallBlobsAreDroppedByMinTextWidth) {
   // short side about 1 < 5.
   const Tensor blob = map_with(100, 80, {{{50, 50, 51, 51}}});
   EXPECT_TRUE(db()->decode({blob}, 0, same_size(100, 80)).empty());
-  EXPECT_TRUE(db({{"text_repr_type", "poly"}})->decode({blob}, 0, same_size(100, 80)).empty());
   // It is the width rule that drops it.
   EXPECT_EQ(db({{"min_text_width", 0}})->decode({blob}, 0, same_size(100, 80)).size(), 1u);
   // A 4-pixel-high line (3 x 39 contour, d = 117 * 1.5 / 84 = 2.09, short side 3 + 4 = 7)
@@ -257,6 +256,63 @@ TEST(DbCodec, SmallBlobsAreDroppedByMinTextWidth) {
   const Tensor line = map_with(100, 80, {{{20, 30, 59, 33}}});
   EXPECT_EQ(db()->decode({line}, 0, same_size(100, 80)).size(), 1u);
   EXPECT_TRUE(db({{"min_text_width", 8}})->decode({line}, 0, same_size(100, 80)).empty());
+}
+
+// MMOCR applies min_text_width to quads only (`min(rect[1]) >= self.min_text_width` in the
+// quad branch of db_postprocessor.py); a polygon is kept however narrow. Expected vertices from
+// the reference decoder (tools/convert/ocrserve_convert/reference/textdet.py, pyclipper).
+TEST(DbCodec, MinTextWidthAppliesToQuadsOnly) {
+  // The 4-pixel-high line: contour 39 x 3, d = 117 * 1.5 / 84 = 2.09, short side 7 < 8.
+  const Tensor line = map_with(100, 80, {{{20, 30, 59, 33}}});
+  EXPECT_TRUE(db({{"min_text_width", 8}})->decode({line}, 0, same_size(100, 80)).empty());
+  const auto poly = db({{"min_text_width", 8}, {"text_repr_type", "poly"}})->decode({line}, 0, same_size(100, 80));
+  ASSERT_EQ(poly.size(), 1u);
+  // Clipper's round joins, clockwise from the top-left as ocrserve writes polygons.
+  const std::vector<std::array<float, 2>> expected{{19, 28}, {59, 28}, {61, 29}, {61, 33},
+                                                    {60, 35}, {20, 35}, {18, 34}, {18, 30}};
+  ASSERT_EQ(poly[0].polygon.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_FLOAT_EQ(poly[0].polygon[i].x, expected[i][0]) << "vertex " << i;
+    EXPECT_FLOAT_EQ(poly[0].polygon[i].y, expected[i][1]) << "vertex " << i;
+  }
+  EXPECT_FLOAT_EQ(poly[0].score, 0.9f);
+  // The 2 x 2 blob, which no width rule lets through as a quad, is a polygon: its own contour
+  // (an offset of 0.375 rounds back onto it).
+  const Tensor blob = map_with(100, 80, {{{50, 50, 51, 51}}});
+  const auto speck = db({{"text_repr_type", "poly"}})->decode({blob}, 0, same_size(100, 80));
+  ASSERT_EQ(speck.size(), 1u);
+  ASSERT_EQ(speck[0].polygon.size(), 4u);
+  EXPECT_FLOAT_EQ(min_x(speck[0].polygon), 50.0f);
+  EXPECT_FLOAT_EQ(max_x(speck[0].polygon), 51.0f);
+  EXPECT_FLOAT_EQ(min_y(speck[0].polygon), 50.0f);
+  EXPECT_FLOAT_EQ(max_y(speck[0].polygon), 51.0f);
+}
+
+// An unclip that does not give exactly one polygon drops the region, as MMOCR ("If the result
+// polygon does not exist, or it is split into multiple polygons, skip it") and mmdeploy's SDK
+// (`if (dst.size() != 1) return {}`) do. A C-shaped ring with a 4-pixel gap: the contour runs
+// through the gap around the 40 x 40 hole; d = 13.25 closes the gap and leaves the middle of
+// the hole open, so Clipper returns an outer path and a hole path.
+TEST(DbCodec, UnclipInSeveralPiecesDropsTheRegion) {
+  Tensor ring = map_with(100, 100, {{{10, 10, 89, 89}}});
+  for (int y = 10; y <= 69; ++y) {
+    for (int x = 30; x <= 69; ++x) {
+      if (y >= 30 || (x >= 48 && x <= 51)) ring.data[y * 100 + x] = 0.0f;  // the hole and the gap into it
+    }
+  }
+  const Json exact = {{"epsilon_ratio", 0}};  // keep the 4-pixel gap in the contour
+  for (const char* repr : {"quad", "poly"}) {
+    Json params = exact;
+    params["text_repr_type"] = repr;
+    EXPECT_TRUE(db(params)->decode({ring}, 0, same_size(100, 100)).empty()) << repr;
+    // A small offset (d = 0.88) leaves the gap open: one polygon, kept.
+    params["unclip_ratio"] = 0.1;
+    const auto kept = db(params)->decode({ring}, 0, same_size(100, 100));
+    ASSERT_EQ(kept.size(), 1u) << repr;
+    EXPECT_FLOAT_EQ(min_x(kept[0].polygon), 9.0f) << repr;
+    EXPECT_FLOAT_EQ(max_x(kept[0].polygon), 90.0f) << repr;
+    EXPECT_EQ(kept[0].polygon.size(), std::string(repr) == "quad" ? 4u : 20u) << repr;
+  }
 }
 
 TEST(DbCodec, EmptyAndDegenerateMapsGiveNoBoxes) {
@@ -417,11 +473,42 @@ TEST(DbCodec, BadOutputsAreInternalErrors) {
   EXPECT_EQ(e.kind(), ErrorKind::internal);
 }
 
+// MMOCR's max_candidates N reads N + 1 contours (`if i > self.max_candidates: break`);
+// mmdeploy's SDK reads its max_candidate N as N. Without either, DBHead reads the SDK's 3000
+// and DBPostprocessor MMOCR's 3000 + 1.
 TEST(DbCodec, MaxCandidatesLimitsTheContours) {
-  const Tensor map = map_with(100, 80, {{{20, 30, 59, 39}, {10, 60, 29, 69}}});
-  EXPECT_EQ(db({{"max_candidates", 1}})->decode({map}, 0, same_size(100, 80)).size(), 1u);
+  const Tensor map = map_with(100, 80, {{{20, 30, 59, 39}, {10, 60, 29, 69}, {70, 5, 95, 14}}});
+  EXPECT_EQ(db({{"max_candidates", 0}})->decode({map}, 0, same_size(100, 80)).size(), 1u);
+  EXPECT_EQ(db({{"max_candidates", 1}})->decode({map}, 0, same_size(100, 80)).size(), 2u);
+  EXPECT_EQ(db({{"max_candidates", 2}})->decode({map}, 0, same_size(100, 80)).size(), 3u);
   EXPECT_EQ(db({{"max_candidate", 1}})->decode({map}, 0, same_size(100, 80)).size(), 1u);  // mmdeploy's key
-  EXPECT_EQ(db({{"max_candidate", 1}, {"max_candidates", 5}})->decode({map}, 0, same_size(100, 80)).size(), 2u);
+  EXPECT_EQ(db({{"max_candidate", 0}})->decode({map}, 0, same_size(100, 80)).size(), 0u);
+  EXPECT_EQ(db({{"max_candidate", 1}, {"max_candidates", 1}})->decode({map}, 0, same_size(100, 80)).size(), 2u);
+  auto mmocr = [](const Json& params) { return make_detection_codec("DBPostprocessor", params, {"test", {}}); };
+  EXPECT_EQ(mmocr({{"max_candidates", 1}})->decode({map}, 0, same_size(100, 80)).size(), 2u);
+
+  // The defaults: 3025 blobs of 3 x 3 pixels in a grid, one contour each.
+  const int side = 55;
+  std::vector<Rect> blobs;
+  for (int gy = 0; gy < side; ++gy) {
+    for (int gx = 0; gx < side; ++gx) blobs.push_back({4 * gx, 4 * gy, 4 * gx + 2, 4 * gy + 2});
+  }
+  const Tensor grid = map_with(4 * side, 4 * side, {blobs});
+  const Json narrow = {{"min_text_width", 0}, {"text_repr_type", "quad"}};
+  EXPECT_EQ(db(narrow)->decode({grid}, 0, same_size(4 * side, 4 * side)).size(), 3000u);
+  EXPECT_EQ(mmocr(narrow)->decode({grid}, 0, same_size(4 * side, 4 * side)).size(), 3001u);
+}
+
+// The defaults by name: DBHead's are the SDK's (quads; what the empty params mmdeploy 1.x writes
+// give), DBPostprocessor's MMOCR's constructor's (polygons).
+TEST(DbCodec, TextReprTypeDefaultsDependOnTheName) {
+  const Tensor map = map_with(120, 120, {{{20, 20, 99, 39}, {20, 40, 39, 99}}});  // an L
+  const auto head = db()->decode({map}, 0, same_size(120, 120));
+  ASSERT_EQ(head.size(), 1u);
+  EXPECT_EQ(head[0].polygon.size(), 4u);
+  const auto mmocr = make_detection_codec("DBPostprocessor", Json::object(), {"test", {}})->decode({map}, 0, same_size(120, 120));
+  ASSERT_EQ(mmocr.size(), 1u);
+  EXPECT_GE(mmocr[0].polygon.size(), 6u);
 }
 
 TEST(DbCodec, EpsilonRatioAndItsOldName) {
@@ -464,7 +551,7 @@ TEST(DbCodec, BadParamsNameTheField) {
   expect_bad_param({{"unclip_ratio", -1}}, "unclip_ratio");
   expect_bad_param({{"epsilon_ratio", 2}}, "epsilon_ratio");
   expect_bad_param({{"arcLength_ratio", -1}}, "arcLength_ratio");
-  expect_bad_param({{"max_candidates", 0}}, "max_candidates");
+  expect_bad_param({{"max_candidates", -1}}, "max_candidates");
   expect_bad_param({{"max_candidates", 2.5}}, "max_candidates");
   expect_bad_param({{"max_candidate", -3}}, "max_candidate");
   expect_bad_param({{"downsample_ratio", 0}}, "downsample_ratio");
