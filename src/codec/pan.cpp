@@ -88,9 +88,15 @@ class PanCodec final : public DetectionCodec {
   std::string where_;
 };
 
-DetectionCodecFactory factory(RegionParams defaults) {
-  return [defaults](const Json& params, const CodecContext& context) -> std::unique_ptr<DetectionCodec> {
-    return std::make_unique<PanCodec>(read_params(params, defaults, context.where), context.where);
+DetectionCodecFactory factory(const char* name, RegionParams defaults) {
+  return [name, defaults](const Json& params, const CodecContext& context) -> std::unique_ptr<DetectionCodec> {
+    auto codec = std::make_unique<PanCodec>(read_params(params, defaults, context.where), context.where);
+    if (std::string(name) == "PANHead") {
+      warn_if_sdk_defaults(name, params, context.where,
+                           "For MMOCR's PANPostprocessor values set them in pipeline.json, e.g. \"params\": "
+                           "{\"min_text_avg_confidence\": 0.3, \"text_repr_type\": \"quad\"}");
+    }
+    return codec;
   };
 }
 
@@ -100,8 +106,9 @@ DetectionCodecFactory factory(RegionParams defaults) {
 // (mmdeploy csrc/mmdeploy/codebase/mmocr/panet.cpp). The SDK also passes that 0.85 to
 // pixel_group as the distance threshold, a mix-up we do not copy: MMOCR's 3.0 it is.
 // PANPostprocessor: MMOCR 1.x's constructor (text_repr_type "poly", score_threshold 0.3).
-const CodecRegistration pan_head("PANHead", factory({.quad = true, .score_threshold = 0.85}));
-const CodecRegistration pan_postprocessor("PANPostprocessor", factory({.quad = false, .score_threshold = 0.3}));
+const CodecRegistration pan_head("PANHead", factory("PANHead", {.quad = true, .score_threshold = 0.85}));
+const CodecRegistration pan_postprocessor("PANPostprocessor",
+                                          factory("PANPostprocessor", {.quad = false, .score_threshold = 0.3}));
 
 }  // namespace
 }  // namespace ocrserve

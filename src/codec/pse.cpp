@@ -64,9 +64,15 @@ class PseCodec final : public DetectionCodec {
   std::string where_;
 };
 
-DetectionCodecFactory factory(RegionParams defaults) {
-  return [defaults](const Json& params, const CodecContext& context) -> std::unique_ptr<DetectionCodec> {
-    return std::make_unique<PseCodec>(read_params(params, defaults, context.where), context.where);
+DetectionCodecFactory factory(const char* name, RegionParams defaults) {
+  return [name, defaults](const Json& params, const CodecContext& context) -> std::unique_ptr<DetectionCodec> {
+    auto codec = std::make_unique<PseCodec>(read_params(params, defaults, context.where), context.where);
+    if (std::string(name) == "PSEHead") {
+      warn_if_sdk_defaults(name, params, context.where,
+                           "For MMOCR's PSEPostprocessor values set them in pipeline.json, e.g. \"params\": "
+                           "{\"min_text_avg_confidence\": 0.3, \"text_repr_type\": \"quad\"}");
+    }
+    return codec;
   };
 }
 
@@ -75,8 +81,9 @@ DetectionCodecFactory factory(RegionParams defaults) {
 // its SDK then keeps instances averaging min_text_avg_confidence 0.85 and always gives quads
 // (mmdeploy csrc/mmdeploy/codebase/mmocr/psenet.cpp). PSEPostprocessor: MMOCR 1.x's
 // constructor (text_repr_type "poly", score_threshold 0.3).
-const CodecRegistration pse_head("PSEHead", factory({.quad = true, .score_threshold = 0.85}));
-const CodecRegistration pse_postprocessor("PSEPostprocessor", factory({.quad = false, .score_threshold = 0.3}));
+const CodecRegistration pse_head("PSEHead", factory("PSEHead", {.quad = true, .score_threshold = 0.85}));
+const CodecRegistration pse_postprocessor("PSEPostprocessor",
+                                          factory("PSEPostprocessor", {.quad = false, .score_threshold = 0.3}));
 
 }  // namespace
 }  // namespace ocrserve

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
 
 #include "codec/detection_output.hpp"
 #include "ocrserve/error.hpp"
@@ -84,6 +87,21 @@ RegionParams read_region_params(const ParamReader& reader, RegionParams p) {
   // "rescale" (mmdeploy) and "rescale_fields" (MMOCR) are not read: results are always in
   // original-image pixels.
   return p;
+}
+
+void warn_if_sdk_defaults(const std::string& component, const Json& params, const std::string& where,
+                          const std::string& advice) {
+  if (!params.is_null() && !(params.is_object() && params.empty())) return;
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  {
+    const std::lock_guard lock(mutex);
+    if (!warned.insert(where + "\n" + component).second) return;
+  }
+  spdlog::warn("{}: {} has empty params, as mmdeploy 1.x writes it: mmdeploy SDK's defaults apply "
+               "(instances need a mean text score of at least 0.85; quads), not the model config's "
+               "MMOCR values (0.3). {}",
+               where, component, advice);
 }
 
 std::vector<cv::Mat> channel_maps(const std::vector<Tensor>& outputs, size_t index, int channels,

@@ -41,6 +41,14 @@ struct RegionParams {
 };
 RegionParams read_region_params(const ParamReader& reader, RegionParams defaults);
 
+// mmdeploy 1.x writes PSEHead and PANHead with "params": {}; its SDK then applies its own C++
+// defaults (min_text_avg_confidence 0.85, quads), which are not the model config's. When
+// `params` is empty (or null), says so with spdlog::warn, once per process for each `where`
+// (the package's pipeline.json task) and component, with the params that give MMOCR's values
+// (`advice`).
+void warn_if_sdk_defaults(const std::string& component, const Json& params, const std::string& where,
+                          const std::string& advice);
+
 // Item `index` of outputs[0], which must be [N, channels, H, W], as one H x W view per channel.
 // Error(internal) naming `layout` otherwise.
 std::vector<cv::Mat> channel_maps(const std::vector<Tensor>& outputs, size_t index, int channels,

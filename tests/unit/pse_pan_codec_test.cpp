@@ -11,8 +11,13 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "codec/codec.hpp"
 #include "ocrserve/error.hpp"
@@ -502,6 +507,54 @@ TEST(PsePanCodecs, RegisteredNamesAcceptTheirConfigs) {
   Tensor pan = pan_maps();
   pan_instance(pan, {2, 3, 21, 8}, {5, 5, 18, 6});
   expect_box(decode("PANHead", pan, sdk)[0].polygon, {2, 3, 21, 8});
+}
+
+// mmdeploy 1.x writes PSEHead and PANHead with "params": {}, and its SDK then decodes with its
+// own defaults (psenet.cpp, panet.cpp: min_text_avg_confidence 0.85), not the model config's
+// MMOCR values (0.3). ocrserve follows the SDK for {}, says so once per package with a warning
+// that tells how to get MMOCR's values, and takes them from params.
+TEST(PsePanCodecs, EmptyParamsWarnOnceThatTheSdkDefaultsApply) {
+  std::ostringstream log;
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  auto make = [](const std::string& name, const Json& params, const std::string& where) {
+    return make_detection_codec(name, params, {where, {}});
+  };
+  const std::string a = "a/pipeline.json: pipeline.tasks[2]", b = "b/pipeline.json: pipeline.tasks[2]";
+  make("PSEHead", Json::object(), a);
+  make("PSEHead", Json::object(), a);  // the same package again: no second warning
+  make("PSEHead", Json(), a);
+  make("PANHead", Json::object(), a);
+  make("PSEHead", {{"min_text_avg_confidence", 0.3}}, b);  // values given: no warning
+  make("PANHead", {{"text_repr_type", "quad"}}, b);
+  make("PSEPostprocessor", Json::object(), b);  // MMOCR's own defaults: nothing to say
+  make("PANPostprocessor", Json::object(), b);
+  make("DBHead", Json::object(), b);  // the SDK's DB defaults are MMOCR's
+  spdlog::set_default_logger(previous);
+
+  const std::string text = log.str();
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("has empty params"), 2u) << text;
+  EXPECT_EQ(count(a + ": PSEHead has empty params, as mmdeploy 1.x writes it"), 1u) << text;
+  EXPECT_EQ(count(a + ": PANHead has empty params"), 1u) << text;
+  EXPECT_EQ(count(b), 0u) << text;
+  EXPECT_EQ(count("\"min_text_avg_confidence\": 0.3"), 2u) << text;  // how to get MMOCR's values
+  EXPECT_EQ(count("0.85"), 2u) << text;
+
+  // What the warning describes: a 120-pixel instance of mean score 0.731 is below the SDK's
+  // 0.85 (PANet needs area and score); with MMOCR's 0.3 it is kept.
+  Tensor t = pan_maps();
+  pan_instance(t, {2, 15, 21, 20}, {5, 17, 18, 18}, weak_logit);
+  EXPECT_TRUE(decode("PANHead", t).empty());
+  const auto kept = decode("PANHead", t, {{"min_text_avg_confidence", 0.3}});
+  ASSERT_EQ(kept.size(), 1u);
+  expect_box(kept[0].polygon, {2, 15, 21, 20});
+  EXPECT_NEAR(kept[0].score, sigmoid(weak_logit), 1e-5);
 }
 
 }  // namespace
