@@ -20,9 +20,15 @@
 //   ignore_chars (["padding"])  MMOCR's, read as the CTC codec reads it (sequence_decoding.hpp):
 //                               a predicted unknown token appears as "<UKN>" unless "unknown" is
 //                               listed.
-// The end token stops decoding before ignore_chars is looked at, as in mmdeploy. (MMOCR looks
-// at ignore_chars first, so listing "end" there would make it decode past the end token.) The
-// start token, when it is not also the end token, is never emitted: MMOCR would print "<BOS>".
+// Each step's class is looked up in ignore_chars first and then compared with the end token,
+// as MMOCR's AttentionPostprocessor does: listing "end" in ignore_chars decodes past the end
+// token to the last step (mmdeploy's SDK stops at the end token whatever ignore_chars says; with
+// the default ignore_chars both agree). "ignore_chars": [] ignores nothing, as in MMOCR: a
+// predicted padding token is text ("<PAD>"). The start token, when it is not also the end
+// token, is never emitted (MMOCR would print "<BOS>"). A NaN score never wins a step; a step
+// whose scores are all NaN is passed over. An empty text scores 0 (MMOCR: NaN).
+#include <optional>
+
 #include "codec/codec.hpp"
 #include "codec/dictionary.hpp"
 #include "codec/score_matrix.hpp"
@@ -44,7 +50,7 @@ class AttentionCodec final : public RecognitionCodec {
                   where_ + ": attention decoding needs an end token: set \"with_end\" in the dictionary");
     }
     end_ = *dictionary_.end_index();
-    if (const auto start = dictionary_.start_index()) ignored_[*start] = 1;
+    if (const auto start = dictionary_.start_index(); start && *start != end_) start_ = *start;
     const auto padding = dictionary_.padding_index();
     padding_last_ = padding && *padding + 1 == dictionary_.size();
   }
@@ -62,8 +68,9 @@ class AttentionCodec final : public RecognitionCodec {
     const float* row = scores.data;
     for (int64_t t = 0; t < scores.steps; ++t, row += classes) {
       const auto [best, best_score] = row_max(row, classes);
+      if (best == classes || ignored_[best]) continue;
       if (best == end_) break;
-      if (ignored_[best]) continue;
+      if (start_ && best == *start_) continue;
       result.text += dictionary_.token(best);
       result.char_scores.push_back(apply_softmax_ ? softmax_at_max(row, classes, best_score) : best_score);
     }
@@ -77,6 +84,7 @@ class AttentionCodec final : public RecognitionCodec {
   bool apply_softmax_;
   std::vector<unsigned char> ignored_;  // per class: 1 = dropped from the text
   size_t end_ = 0;
+  std::optional<size_t> start_;  // a start token distinct from the end token: never text
   bool padding_last_ = false;  // the network may then leave the padding class out (MMOCR 0.x)
 };
 

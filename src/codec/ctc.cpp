@@ -26,7 +26,13 @@
 //                               ("TOTAL（RM）" reads "TOTAL(RM)"; see latin_forms.hpp). For
 //                               Chinese dictionaries used on Latin documents.
 // The blank (class 0 with blank_first, else MMOCR's padding token) is always dropped, whatever
-// ignore_chars says; a dictionary without one is refused.
+// ignore_chars says (deliberately: MMOCR's CTCPostProcessor with "ignore_chars": [] writes its
+// padding token "<PAD>" into the text wherever a blank follows a character); a dictionary
+// without one is refused. A NaN score never wins a step, and a step whose scores are all NaN
+// reads as the blank (score_matrix.hpp).
+//
+// Edge cases, decided (docs/model-package.md): an empty text scores 0 (MMOCR: NaN); a NaN in a
+// row is passed over (MMOCR: the NaN class wins and the score is NaN).
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -107,6 +113,10 @@ class CtcCodec final : public RecognitionCodec {
     const float* row = scores.data;
     for (int64_t t = 0; t < scores.steps; ++t, row += classes) {
       const auto [best, best_score] = row_max(row, classes);
+      if (best == classes) {  // every score NaN: no class, read as the blank
+        previous = blank_;
+        continue;
+      }
       if (best != previous && !ignored_[best]) {
         kept.push_back({&dictionary_.token(best), apply_softmax_ ? softmax_at_max(row, classes, best_score) : best_score, t, t});
       } else if (best == previous && !ignored_[best] && !kept.empty()) {

@@ -1,5 +1,6 @@
 #pragma once
 // Access to a [N, T, C] per-step class-score output, shared by the sequence decoders.
+#include <cmath>
 #include <string>
 
 #include "core/tensor.hpp"
@@ -34,14 +35,17 @@ struct ScoreMatrix {
 };
 
 // A row's best class and its score: the first of equal maxima, as torch.max. classes >= 1.
+// NaN never wins (torch.max would return the NaN and its index, and the text's score would be
+// NaN, which JSON cannot carry); a row of NaN only has no best class: index == classes.
 struct RowMax {
   size_t index;
   float score;
 };
 inline RowMax row_max(const float* row, size_t classes) {
-  RowMax best{0, row[0]};
-  for (size_t c = 1; c < classes; ++c) {
-    if (row[c] > best.score) best = {c, row[c]};
+  RowMax best{classes, 0.0f};
+  for (size_t c = 0; c < classes; ++c) {
+    if (std::isnan(row[c])) continue;
+    if (best.index == classes || row[c] > best.score) best = {c, row[c]};
   }
   return best;
 }

@@ -36,16 +36,19 @@ inline std::vector<unsigned char> ignored_classes(const Dictionary& dictionary, 
   return ignored;
 }
 
-// The softmax probability of a row's largest logit: 1 / sum(exp(x - max)). Needs no buffer, and
-// only the kept steps pay for it.
+// The softmax probability of a row's largest logit: 1 / sum(exp(x - max)), NaN entries left
+// out (as row_max leaves them out). Needs no buffer, and only the kept steps pay for it.
 inline float softmax_at_max(const float* row, size_t classes, float max) {
   double sum = 0;
-  for (size_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(row[c]) - max);
+  for (size_t c = 0; c < classes; ++c) {
+    if (!std::isnan(row[c])) sum += std::exp(static_cast<double>(row[c]) - max);
+  }
   return static_cast<float>(1.0 / sum);
 }
 
 // The text score: the mean of the character scores, as MMOCR's inferencer reports it; 0 for an
-// empty text (where numpy's mean would be NaN).
+// empty text, where numpy's mean is NaN: JSON has no NaN (it would be written null), and 0 reads
+// as what it is, no evidence for any text.
 inline float mean_score(const std::vector<float>& char_scores) {
   if (char_scores.empty()) return 0.0f;
   double sum = 0;

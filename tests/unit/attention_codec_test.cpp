@@ -150,11 +150,45 @@ TEST_F(Attention, IgnoreCharsLiteralsFollowMmocr) {
   EXPECT_EQ(r.text, "he<UKN><PAD>o");
 }
 
-TEST_F(Attention, TheEndTokenStopsEvenWhenIgnoreCharsListsIt) {
+// As MMOCR's AttentionPostprocessor: a step's class is looked up in ignore_chars before it is
+// compared with the end token, so listing "end" decodes past it (mmdeploy's SDK stops at the
+// end token whatever the list says; with the default list the two agree).
+TEST_F(Attention, ListingEndInIgnoreCharsDecodesPastTheEndToken) {
+  const Tensor t = scores({cls('o'), cls('k'), kEos, cls('x'), kPad, kEos}, {0.9f, 0.8f, 0.9f, 0.7f, 0.9f, 0.9f});
   Json params = sar_params();
   params["ignore_chars"] = {"padding", "end"};
-  const RecognizedText r = codec(params)->decode({scores({cls('o'), cls('k'), kEos, cls('x')}, 0.9f)}, 0);
-  EXPECT_EQ(r.text, "ok");  // as mmdeploy; MMOCR would go on to "okx"
+  const RecognizedText past = codec(params)->decode({t}, 0);
+  EXPECT_EQ(past.text, "okx");
+  ASSERT_EQ(past.char_scores.size(), 3u);
+  EXPECT_FLOAT_EQ(past.char_scores[2], 0.7f);
+  EXPECT_EQ(codec()->decode({t}, 0).text, "ok");  // the default ["padding"] stops there
+}
+
+// "ignore_chars": [] ignores nothing, as in MMOCR: a predicted padding token is text.
+TEST_F(Attention, EmptyIgnoreCharsIgnoresNothing) {
+  Json params = sar_params();
+  params["ignore_chars"] = Json::array();
+  const RecognizedText r = codec(params)->decode({scores({cls('o'), kPad, cls('k'), kEos, cls('x')}, 0.9f)}, 0);
+  EXPECT_EQ(r.text, "o<PAD>k");
+  EXPECT_EQ(r.char_scores.size(), 3u);
+}
+
+// Decided: a NaN score never wins a step and a step of NaN only is passed over; the scores
+// stay numbers (MMOCR's torch.max would pick the NaN, and the mean would be NaN).
+TEST_F(Attention, NanScoresNeverWinAndAllNanStepsArePassedOver) {
+  Tensor t = scores({cls('o'), cls('k'), cls('x'), kEos}, {0.9f, 0.8f, 0.7f, 0.9f});
+  const float nan = std::nanf("");
+  t.data[0 * kClasses + cls('z')] = nan;
+  t.data[1 * kClasses + 0] = nan;  // the first class: the search goes on past it
+  std::fill(t.data.begin() + 2 * kClasses, t.data.begin() + 3 * kClasses, nan);
+  t.data[3 * kClasses + kPad] = nan;
+  const RecognizedText r = codec()->decode({t}, 0);
+  EXPECT_EQ(r.text, "ok");
+  ASSERT_EQ(r.char_scores.size(), 2u);
+  EXPECT_FLOAT_EQ(r.char_scores[0], 0.9f);
+  EXPECT_FLOAT_EQ(r.char_scores[1], 0.8f);
+  EXPECT_NEAR(r.score, 0.85, 1e-6);
+  EXPECT_FALSE(std::isnan(r.score));
 }
 
 TEST_F(Attention, WithoutAnEndTokenAllStepsAreDecoded) {

@@ -164,12 +164,64 @@ TEST(Ctc, IgnoreCharsNamesOrdinaryCharactersToo) {
   EXPECT_EQ(r.text, "ac");
 }
 
+// Decided (docs/model-package.md): the CTC blank is never text. MMOCR's CTCPostProcessor with
+// "ignore_chars": [] would write its padding token wherever a blank follows a character
+// ("a<PAD>a"); ocrserve drops the blank whatever ignore_chars says. Other classes follow the
+// list: nothing else is ignored, so the unknown token is text.
 TEST(Ctc, TheBlankIsDroppedEvenIfIgnoreCharsOmitsPadding) {
   Json params = kAbc;
   params["ignore_chars"] = Json::array();
   const RecognizedText r = make_recognition_codec("CTCConvertor", params, kContext)
-                               ->decode({scores({A, PAD, A}, {0.9f, 0.9f, 0.9f}, 4)}, 0);
-  EXPECT_EQ(r.text, "aa");
+                               ->decode({scores({A, PAD, A, PAD, PAD, B}, {0.9f, 0.9f, 0.8f, 0.9f, 0.9f, 0.7f}, 4)}, 0);
+  EXPECT_EQ(r.text, "aab");
+  ASSERT_EQ(r.char_scores.size(), 3u);
+  EXPECT_FLOAT_EQ(r.char_scores[1], 0.8f);
+  const Json unknown = {{"dict_list", {"a", "b"}}, {"with_padding", true}, {"with_unknown", true},
+                        {"ignore_chars", Json::array()}};
+  EXPECT_EQ(make_recognition_codec("CTCConvertor", unknown, kContext)->decode({scores({A, 3, 2, B}, {0.9f, 0.9f, 0.9f, 0.9f}, 4)}, 0).text,
+            "a<UKN>b");
+}
+
+// Decided: a NaN score never wins a step (torch.max, which MMOCR uses, would return the NaN and
+// its class, and the text's score would be NaN, which JSON cannot carry); a step whose scores
+// are all NaN reads as the blank, so it separates repeats.
+TEST(Ctc, NanScoresNeverWinAndAllNanStepsAreBlanks) {
+  auto codec = make_recognition_codec("CTCConvertor", kAbc, kContext);
+  Tensor t = scores({A, B, B, PAD, C}, {0.9f, 0.8f, 0.7f, 0.9f, 0.6f}, 4);
+  const float nan = std::nanf("");
+  t.data[0 * 4 + C] = nan;                                 // step 0: a NaN beside a's 0.9
+  t.data[1 * 4 + A] = nan;                                 // step 1: and before b's 0.8
+  std::fill(t.data.begin() + 2 * 4, t.data.begin() + 3 * 4, nan);  // step 2: nothing but NaN
+  t.data[4 * 4 + A] = nan;                                 // step 4: c still wins
+  const RecognizedText r = codec->decode({t}, 0);
+  EXPECT_EQ(r.text, "abc");
+  ASSERT_EQ(r.char_scores.size(), 3u);
+  EXPECT_FLOAT_EQ(r.char_scores[0], 0.9f);
+  EXPECT_FLOAT_EQ(r.char_scores[1], 0.8f);
+  EXPECT_FLOAT_EQ(r.char_scores[2], 0.6f);
+  EXPECT_NEAR(r.score, (0.9 + 0.8 + 0.6) / 3, 1e-6);
+  // The all-NaN step between two b's separates them, as a blank does.
+  Tensor split = scores({B, B, B}, {0.9f, 0.9f, 0.7f}, 4);
+  std::fill(split.data.begin() + 4, split.data.begin() + 8, nan);
+  EXPECT_EQ(codec->decode({split}, 0).text, "bb");
+  // A NaN in the first class: the maximum is still found (it used to stop the search there).
+  Tensor first = scores({C}, {0.9f}, 4);
+  first.data[0] = nan;
+  EXPECT_EQ(codec->decode({first}, 0).text, "c");
+  // Every step NaN: no text, a score JSON can carry.
+  Tensor all = scores({A, B}, {0.9f, 0.9f}, 4);
+  std::fill(all.data.begin(), all.data.end(), nan);
+  const RecognizedText none = codec->decode({all}, 0);
+  EXPECT_EQ(none.text, "");
+  EXPECT_EQ(none.score, 0.0f);
+  // With apply_softmax the NaN is left out of the sum: softmax over the other three logits.
+  Json softmax = kAbc;
+  softmax["apply_softmax"] = true;
+  Tensor logits{"output", {1, 1, 4}, {2.0f, nan, 0.0f, 0.0f}};
+  const RecognizedText s = make_recognition_codec("CTCConvertor", softmax, kContext)->decode({logits}, 0);
+  EXPECT_EQ(s.text, "a");
+  ASSERT_EQ(s.char_scores.size(), 1u);
+  EXPECT_NEAR(s.char_scores[0], std::exp(2.0) / (std::exp(2.0) + 2.0), 1e-6);
 }
 
 TEST(Ctc, ClassCountMustMatchTheDictionary) {
