@@ -26,10 +26,12 @@ void resize_to(Sample& sample, cv::Size target) {
   sample.resized_size = target;
 }
 
-// Params: scale [w, h] (MMCV's order) or size [h, w] (mmdeploy SDK's; its exporter writes
-// MMOCR's scale under this name), one number for both; keep_ratio (default true). With
-// keep_ratio the image is scaled by min(long/max(h,w), short/min(h,w)) as mmcv.imrescale
-// does, which does not depend on the order.
+// Params: scale [w, h] (mmcv 2.x Resize's), or size [w, h] (the same pair under mmdeploy's
+// name: its exporter renames MMOCR's scale to size unchanged, and its SDK reads size[0] as the
+// width, csrc/mmdeploy/preprocess/transform/resize.cpp); one number for both. keep_ratio
+// (default false, as mmcv's Resize and the SDK's): the image is scaled by
+// min(long/max(h,w), short/min(h,w)) as mmcv.imrescale does, which does not depend on the
+// order; without it the image becomes exactly w x h.
 // allow_upscale (ours, default true): false only ever shrinks — PaddleOCR's "limit_type: max".
 class Resize final : public Transform {
  public:
@@ -37,12 +39,11 @@ class Resize final : public Transform {
     if (params.contains("scale")) {
       scale_ = size_param(params, "scale", where);
     } else if (params.contains("size")) {
-      const cv::Size size = size_param(params, "size", where);
-      scale_ = {size.height, size.width};
+      scale_ = size_param(params, "size", where);
     } else {
       throw Error(ErrorKind::bad_input, where + ": missing field \"scale\" (or \"size\")");
     }
-    keep_ratio_ = optional_field<bool>(params, "keep_ratio", true, where);
+    keep_ratio_ = optional_field<bool>(params, "keep_ratio", false, where);
     allow_upscale_ = optional_field<bool>(params, "allow_upscale", true, where);
   }
   void apply(Sample& sample) const override {
@@ -61,11 +62,15 @@ class Resize final : public Transform {
 
  private:
   cv::Size scale_;
-  bool keep_ratio_ = true;
+  bool keep_ratio_ = false;
   bool allow_upscale_ = true;
 };
 
-// Params: height, min_width, max_width (null = unbounded), width_divisor (default 1).
+// Params: height, min_width, max_width (null = unbounded), width_divisor (default 1). As
+// MMOCR 1.x's RescaleToHeight: the width by the aspect ratio (rounded up), clamped to
+// [min_width, max_width], then, when not a multiple of width_divisor, rounded to the nearest
+// multiple with Python's round (half to even: 40 with divisor 16 gives 32; mmdeploy's SDK rounds
+// half away from zero, 48). A width that rounds to 0 becomes one width_divisor.
 class RescaleToHeight final : public Transform {
  public:
   RescaleToHeight(const Json& params, const std::string& where) {
@@ -82,7 +87,10 @@ class RescaleToHeight final : public Transform {
     int width = static_cast<int>(std::ceil(static_cast<double>(height_) / size.height * size.width));
     width = std::max(width, min_width_);
     if (max_width_ > 0) width = std::min(width, max_width_);
-    width = static_cast<int>(std::ceil(static_cast<double>(width) / width_divisor_)) * width_divisor_;
+    if (width % width_divisor_ != 0) {
+      width = static_cast<int>(std::nearbyint(static_cast<double>(width) / width_divisor_)) * width_divisor_;
+      width = std::max(width, width_divisor_);
+    }
     resize_to(sample, {width, height_});
   }
 

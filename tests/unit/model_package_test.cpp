@@ -2,6 +2,7 @@
 // reported with the file and field.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <fstream>
 
 #include "codec/codec.hpp"
@@ -160,12 +161,92 @@ TEST_F(Package, MmdeployRecognizerPipelineLoads) {
   EXPECT_EQ(sample.image.size(), cv::Size(80, 32));
 }
 
-// mmdeploy's own Resize spelling for detectors: size [h, w].
+// mmdeploy's own Resize spelling: size [w, h], as its SDK reads it (the exporter renames MMOCR's
+// scale (w, h) to size unchanged).
 TEST_F(Package, ResizeAcceptsTheSdkSizeOrder) {
-  const TransformChain chain(Json::parse(R"([{"type": "Resize", "size": [40, 100], "keep_ratio": false}])"), "test");
+  const TransformChain chain(Json::parse(R"([{"type": "Resize", "size": [100, 40], "keep_ratio": false}])"), "test");
   EXPECT_EQ(chain.run(cv::Mat(10, 10, CV_8UC3)).image.size(), cv::Size(100, 40));
   EXPECT_THROW(TransformChain(Json::parse(R"([{"type": "ShortScaleAspectJitter", "ratio_range": [0.7, 1.3]}])"), "test"),
                Error);
+}
+
+// A detector as mmdeploy 1.x writes DBNet for a static 150 x 100 input: Resize with size [150, 100]
+// and keep_ratio false, the empty params of every 1.x release. A 300 x 100 image is squeezed to
+// half its width only, so a box found at map x 20..59, y 30..39 lies at twice those x in the
+// image and the same y (read as [h, w], the input would be 100 x 150 and the box elsewhere).
+TEST_F(Package, NonSquareSizeWithoutKeepRatioPutsDbBoxesInPlace) {
+  write_json("pipeline.json", Json::parse(R"({"pipeline": {"input": ["img"], "output": ["post_output"], "tasks": [
+    {"type": "Task", "module": "Transform", "name": "Preprocess", "input": ["img"], "output": ["prep_output"],
+     "transforms": [
+       {"type": "LoadImageFromFile", "file_client_args": {"backend": "disk"}, "color_type": "color_ignore_orientation"},
+       {"type": "Resize", "keep_ratio": false, "size": [150, 100]},
+       {"type": "Normalize", "to_rgb": true, "mean": [123.675, 116.28, 103.53], "std": [58.395, 57.12, 57.375]},
+       {"type": "Pad", "size_divisor": 32},
+       {"type": "DefaultFormatBundle"},
+       {"type": "Collect", "meta_keys": ["img_shape", "ori_shape", "scale_factor"], "keys": ["img"]}]},
+    {"name": "dbnet", "type": "Task", "module": "Net", "is_batched": false, "input": ["prep_output"],
+     "output": ["infer_output"], "input_map": {"img": "x"}, "output_map": {}},
+    {"type": "Task", "module": "mmocr", "name": "postprocess", "component": "DBHead", "params": {},
+     "output": ["post_output"], "input": ["prep_output", "infer_output"]}]}})"));
+  const ModelPackage package = ModelPackage::load(dir_);
+  EXPECT_EQ(package.codec, "DBHead");
+  EXPECT_EQ(package.codec_params, Json::object());
+  const TransformChain chain(package.transforms, package.transforms_where);
+  const Sample sample = chain.run(cv::Mat(100, 300, CV_8UC3, cv::Scalar(200, 200, 200)));
+  EXPECT_EQ(sample.resized_size, cv::Size(150, 100));
+  EXPECT_EQ(sample.image.size(), cv::Size(160, 128));  // padded to multiples of 32
+  EXPECT_DOUBLE_EQ(sample.scale_x, 0.5);
+  EXPECT_DOUBLE_EQ(sample.scale_y, 1.0);
+
+  // The network's probability map for that input: one block x 20..59, y 30..39. Unclipped
+  // (d = 5.48, Clipper: x 15..64, y 25..44) on the map, then x divided by 0.5.
+  Tensor map{"output", {1, 128, 160}, std::vector<float>(128 * 160, 0.0f)};
+  for (int y = 30; y <= 39; ++y) {
+    for (int x = 20; x <= 59; ++x) map.data[y * 160 + x] = 0.9f;
+  }
+  const auto codec = make_detection_codec(package.codec, package.codec_params, {package.codec_where, dir_});
+  const ImageGeometry geometry{sample.original_size.width, sample.original_size.height, sample.scale_x, sample.scale_y};
+  const DetectionResult boxes = codec->decode({map}, 0, geometry);
+  ASSERT_EQ(boxes.size(), 1u);
+  const std::vector<std::array<float, 2>> corners{{30, 25}, {128, 25}, {128, 44}, {30, 44}};
+  ASSERT_EQ(boxes[0].polygon.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_FLOAT_EQ(boxes[0].polygon[i].x, corners[i][0]) << i;
+    EXPECT_FLOAT_EQ(boxes[0].polygon[i].y, corners[i][1]) << i;
+  }
+  EXPECT_FLOAT_EQ(boxes[0].score, 0.9f);
+}
+
+// A recogniser as mmdeploy >= 1.2 writes it: ignore_chars inside params, and the Pad with
+// size_divisor 1 that changes nothing.
+TEST_F(Package, RecognizerIgnoreCharsInsideParams) {
+  write("dict_file.txt", "a\nb\nc\n");
+  write_json("pipeline.json", Json::parse(R"({"pipeline": {"input": ["img"], "output": ["post_output"], "tasks": [
+    {"type": "Task", "module": "Transform", "name": "Preprocess", "input": ["img"], "output": ["prep_output"],
+     "transforms": [
+       {"type": "LoadImageFromFile", "file_client_args": {"backend": "disk"}},
+       {"type": "Resize", "keep_ratio": false, "size": [100, 32]},
+       {"type": "Normalize", "to_rgb": false, "mean": [127, 127, 127], "std": [127, 127, 127]},
+       {"type": "Pad", "size_divisor": 1},
+       {"type": "DefaultFormatBundle"},
+       {"type": "Collect", "meta_keys": ["valid_ratio"], "keys": ["img"]}]},
+    {"name": "satrn", "type": "Task", "module": "Net", "is_batched": true, "input": ["prep_output"],
+     "output": ["infer_output"], "input_map": {"img": "x"}, "output_map": {}},
+    {"type": "Task", "module": "mmocr", "name": "postprocess", "component": "AttnConvertor",
+     "params": {"type": "Dictionary", "dict_file": "dict_file.txt", "with_start": true, "with_end": true,
+                "same_start_end": true, "with_padding": true, "with_unknown": true, "ignore_chars": ["padding", "b"]},
+     "output": ["post_output"], "input": ["prep_output", "infer_output"]}]}})"));
+  const ModelPackage package = ModelPackage::load(dir_);
+  EXPECT_EQ(package.codec_params.at("ignore_chars"), Json::parse(R"(["padding", "b"])"));
+  const auto codec = make_recognition_codec(package.codec, package.codec_params, {package.codec_where, dir_});
+  // Classes: a b c <BOS/EOS>=3 <PAD>=4 <UKN>=5. Steps a, b, <PAD>, c, <EOS>.
+  Tensor scores{"output", {1, 5, 6}, std::vector<float>(30, 0.0f)};
+  for (const auto& [step, cls] : std::vector<std::pair<int, int>>{{0, 0}, {1, 1}, {2, 4}, {3, 2}, {4, 3}}) {
+    scores.data[step * 6 + cls] = 0.9f;
+  }
+  EXPECT_EQ(codec->decode({scores}, 0).text, "ac");
+  const TransformChain chain(package.transforms, package.transforms_where);
+  EXPECT_EQ(chain.run(cv::Mat(20, 50, CV_8UC3, cv::Scalar(127, 127, 127))).image.size(), cv::Size(100, 32));
 }
 
 TEST_F(Package, UnknownColorTypeNamesTheField) {

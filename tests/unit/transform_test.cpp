@@ -19,7 +19,8 @@ TEST(Resize, KeepRatioFollowsMmcv) {
   auto s = run(Json::array({{{"type", "Resize"}, {"scale", {960, 960}}, {"keep_ratio", true}}}), gray(200, 100));
   EXPECT_EQ(s.image.size(), cv::Size(960, 480));
   EXPECT_DOUBLE_EQ(s.scale_x, 4.8);
-  s = run(Json::array({{{"type", "Resize"}, {"scale", {960, 960}}, {"allow_upscale", false}}}), gray(200, 100));
+  s = run(Json::array({{{"type", "Resize"}, {"scale", {960, 960}}, {"keep_ratio", true}, {"allow_upscale", false}}}),
+          gray(200, 100));
   EXPECT_EQ(s.image.size(), cv::Size(200, 100));
   EXPECT_DOUBLE_EQ(s.scale_x, 1.0);
   s = run(Json::array({{{"type", "Resize"}, {"scale", {4068, 1024}}, {"keep_ratio", true}}}), gray(1280, 720));
@@ -27,6 +28,23 @@ TEST(Resize, KeepRatioFollowsMmcv) {
   s = run(Json::array({{{"type", "Resize"}, {"scale", {100, 32}}, {"keep_ratio", false}}}), gray(50, 50));
   EXPECT_EQ(s.image.size(), cv::Size(100, 32));
   EXPECT_DOUBLE_EQ(s.scale_y, 32.0 / 50);
+}
+
+// scale and mmdeploy's size are both [w, h] (mmcv 2.x Resize; mmdeploy's exporter renames scale
+// to size unchanged and its SDK reads size[0] as the width), and keep_ratio is false unless
+// given, as in mmcv and the SDK: the image becomes exactly w x h.
+TEST(Resize, ScaleAndSizeAreWidthThenHeightAndKeepRatioDefaultsToFalse) {
+  for (const char* key : {"scale", "size"}) {
+    const auto s = run(Json::array({{{"type", "Resize"}, {key, {100, 32}}}}), gray(50, 50));
+    EXPECT_EQ(s.image.size(), cv::Size(100, 32)) << key;
+    EXPECT_EQ(s.resized_size, cv::Size(100, 32)) << key;
+    EXPECT_DOUBLE_EQ(s.scale_x, 2.0) << key;
+    EXPECT_DOUBLE_EQ(s.scale_y, 32.0 / 50) << key;
+  }
+  EXPECT_EQ(run(Json::array({{{"type", "Resize"}, {"size", 48}}}), gray(50, 20)).image.size(), cv::Size(48, 48));
+  // keep_ratio follows mmcv's rule, which does not depend on the order.
+  EXPECT_EQ(run(Json::array({{{"type", "Resize"}, {"size", {1333, 736}}, {"keep_ratio", true}}}), gray(1000, 500)).image.size(),
+            run(Json::array({{{"type", "Resize"}, {"size", {736, 1333}}, {"keep_ratio", true}}}), gray(1000, 500)).image.size());
 }
 
 TEST(Resize, RescaleToHeight) {
@@ -37,6 +55,21 @@ TEST(Resize, RescaleToHeight) {
   // 100 * 32 / 30 = 106.7 → 107 → rounded up to a multiple of 16: 112.
   EXPECT_EQ(run(Json::array({{{"type", "RescaleToHeight"}, {"height", 32}, {"width_divisor", 16}}}), gray(100, 30)).image.cols, 112);
   EXPECT_EQ(run(Json::array({{{"type", "RescaleToHeight"}, {"height", 32}, {"min_width", 64}}}), gray(10, 32)).image.cols, 64);
+  // MMOCR 1.x rounds to the nearest multiple with Python's round, half to even, after clamping:
+  // 40 / 16 = 2.5 → 32 (mmdeploy's SDK rounds half up: 48), 56 / 16 = 3.5 → 64, and a
+  // max_width of 100 gives 96 (100 / 16 = 6.25), not a width above the maximum.
+  const Json by16 = {{"type", "RescaleToHeight"}, {"height", 32}, {"width_divisor", 16}};
+  EXPECT_EQ(run(Json::array({by16}), gray(40, 32)).image.cols, 32);
+  EXPECT_EQ(run(Json::array({by16}), gray(56, 32)).image.cols, 64);
+  Json capped = by16;
+  capped["max_width"] = 100;
+  EXPECT_EQ(run(Json::array({capped}), gray(400, 32)).image.cols, 96);
+  // CRNN's test pipeline (min_width 32, width_divisor 16) on the 206 x 182 demo word: 37 → 32.
+  Json crnn = by16;
+  crnn["min_width"] = 32;
+  EXPECT_EQ(run(Json::array({crnn}), gray(206, 182)).image.cols, 32);
+  // A width that rounds to 0 is one divisor wide.
+  EXPECT_EQ(run(Json::array({by16}), gray(6, 32)).image.cols, 16);
 }
 
 TEST(Normalize, MeanStdAndChannelOrder) {
@@ -68,7 +101,8 @@ TEST(Margin, RepeatsTheEdgeAndRecordsTheOffsetThroughResizing) {
   EXPECT_EQ(s.image.size(), cv::Size(132, 82));
   EXPECT_EQ(s.image.at<cv::Vec3b>(40, 0)[0], 7);  // the left edge repeated
   EXPECT_DOUBLE_EQ(s.offset_x, 16.0);
-  s = run(Json::array({{{"type", "Margin"}, {"size", 16}}, {{"type", "Resize"}, {"scale", {66, 66}}}}), image);
+  s = run(Json::array({{{"type", "Margin"}, {"size", 16}}, {{"type", "Resize"}, {"scale", {66, 66}}, {"keep_ratio", true}}}),
+          image);
   EXPECT_EQ(s.image.size(), cv::Size(66, 41));
   EXPECT_DOUBLE_EQ(s.offset_x, 8.0);
   EXPECT_DOUBLE_EQ(s.scale_x, 0.5);

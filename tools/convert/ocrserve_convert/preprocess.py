@@ -13,22 +13,25 @@ class PreprocessError(ValueError):
 
 
 def _rescale_to_height(image, t):
+    # MMOCR 1.x's RescaleToHeight: width by the aspect ratio (rounded up), clamped, then rounded
+    # to the nearest multiple of width_divisor with Python's round (half to even).
     height, width = image.shape[:2]
     new_width = math.ceil(t['height'] / height * width)
-    divisor = t.get('width_divisor', 1)
-    new_width = math.ceil(new_width / divisor) * divisor
     new_width = max(t.get('min_width') or 0, new_width)
     if t.get('max_width'):
         new_width = min(t['max_width'], new_width)
+    divisor = t.get('width_divisor', 1)
+    if new_width % divisor != 0:
+        new_width = max(round(new_width / divisor) * divisor, divisor)
     return cv2.resize(image, (new_width, t['height']), interpolation=cv2.INTER_LINEAR)
 
 
 def _resize(image, t):
-    if 'scale' in t:
-        w, h = t['scale'] if isinstance(t['scale'], (list, tuple)) else (t['scale'], t['scale'])
-    else:
-        h, w = t['size'] if isinstance(t['size'], (list, tuple)) else (t['size'], t['size'])
-    if not t.get('keep_ratio', True):
+    # scale (mmcv) and size (mmdeploy's name for the same pair) are both (width, height);
+    # keep_ratio defaults to False, as in mmcv's Resize and mmdeploy's SDK.
+    pair = t['scale'] if 'scale' in t else t['size']
+    w, h = pair if isinstance(pair, (list, tuple)) else (pair, pair)
+    if not t.get('keep_ratio', False):
         return cv2.resize(image, (int(w), int(h)), interpolation=cv2.INTER_LINEAR)
     height, width = image.shape[:2]
     factor = min(max(w, h) / max(height, width), min(w, h) / min(height, width))
