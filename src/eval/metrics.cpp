@@ -117,11 +117,19 @@ DetectionCounts match_detections(const std::vector<TruthRegion>& truth, const st
   return counts;
 }
 
+// MMOCR 1.x's WordMetric / CharMetric / OneMinusNEDMetric (mmocr/evaluation/metrics/
+// recog_metric.py): text.lower(), then re.sub('[^A-Z^a-z^0-9^\u4e00-\u9fa5]', '', ...). Inside
+// that class only the first "^" negates; the others are literal carets, so "^" is kept along
+// with letters, digits and U+4E00–U+9FA5. Python's lower() is Unicode's: of the characters it
+// maps into what the class keeps, besides A–Z, there are two, U+0130 (İ, to "i" + U+0307) and
+// U+212A (the Kelvin sign, to "k").
 std::string ignore_case_symbol(const std::string& text) {
   std::string out;
   for (uint32_t point : code_points(text)) {
+    if (point == 0x130) point = 'i';       // "i̇": the combining dot that follows is not kept
+    else if (point == 0x212A) point = 'k';
     if (point < 0x80) {
-      if (std::isalnum(static_cast<int>(point))) out += static_cast<char>(std::tolower(static_cast<int>(point)));
+      if (std::isalnum(static_cast<int>(point)) || point == '^') out += static_cast<char>(std::tolower(static_cast<int>(point)));
     } else if (point >= 0x4E00 && point <= 0x9FA5) {
       append_utf8(out, point);
     }

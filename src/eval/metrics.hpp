@@ -43,8 +43,10 @@ DetectionCounts match_detections(const std::vector<TruthRegion>& truth, const st
                                  double iou_threshold = 0.5, const std::vector<std::string>* predicted_texts = nullptr,
                                  TextEqual text_equal = nullptr);
 
-// MMOCR's "ignore case symbol": lower case, only ASCII letters and digits and CJK ideographs
-// (U+4E00–U+9FA5) kept; separators such as the plate dot "·" go.
+// MMOCR's "ignore case symbol" (WordMetric's valid_symbol '[^A-Z^a-z^0-9^\u4e00-\u9fa5]' after
+// lower()): ASCII letters (lower-cased), digits, "^" (a literal in that class) and the CJK
+// ideographs U+4E00–U+9FA5 are kept; everything else goes, separators such as the plate dot "·",
+// "-", "/" and spaces included.
 std::string ignore_case_symbol(const std::string& text);
 bool equal_ignoring_case_symbol(const std::string& truth, const std::string& predicted);
 

@@ -86,6 +86,26 @@ TEST(Recognition, EditDistanceAndAccuracy) {
   EXPECT_NEAR(counts.cer(), (0 + 2 + 3) / 16.0, 1e-9);  // H→h and the "!" are two edits
 }
 
+// MMOCR's ignore-case-symbol form: re.sub('[^A-Z^a-z^0-9^\u4e00-\u9fa5]', '', text.lower())
+// (WordMetric, CharMetric). Every expected value here is what Python 3 gives for that expression.
+TEST(Recognition, IgnoreCaseSymbolIsMmocrsRegexAfterLower) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"皖A·Y766D", "皖ay766d"},
+      {"A^B", "a^b"},  // the class's later "^" are literal: carets are kept
+      {"x-y/z 1", "xyz1"},
+      {"\u0130stanbul", "istanbul"},  // İ lower-cases to "i" + U+0307
+      {"\u212Aelvin", "kelvin"},      // the Kelvin sign lower-cases to "k"
+      {"ＡＢＣ１", ""},                // full-width forms are not ASCII
+      {"Größe", "gre"},
+      {"你好，世界！", "你好世界"},
+      {"a\u00B7b\u30FBc\u2022d", "abcd"},  // middle dot, katakana middle dot, bullet
+      {"É^è_9", "^9"},
+  };
+  for (const auto& [text, form] : cases) EXPECT_EQ(ignore_case_symbol(text), form) << text;
+  EXPECT_TRUE(equal_ignoring_case_symbol("A-B·C", "abc"));
+  EXPECT_FALSE(equal_ignoring_case_symbol("a^b", "ab"));
+}
+
 TEST(LineAccuracy, SubstringEditDistance) {
   EXPECT_EQ(substring_edit_distance("world", "hello world!"), 0u);
   EXPECT_EQ(substring_edit_distance("wor1d", "hello world"), 1u);
