@@ -20,7 +20,7 @@ BUILD = Path(sys.argv.pop(1)).resolve() if __name__ == "__main__" else None
 EXPECTED = {
     "infer examples/demo_text_ocr.jpg": ['"text": "ALL YEAR"'],
     "--model models/ppocr-det examples": ['"boundary_result"'],
-    "--model models/ppocr-rec examples": ['"text": "STAR"', '"score": 0.9'],
+    "--model models/ppocr-rec examples": ['"text": "STAR"', '"score": 0.93961'],
     "8080/predictions/dbnet": ['"boundary_result"'],
     "8081/models": ['"modelName": "dbnet"'],
     "8082/metrics": ['ts_inference_requests_total{'],
