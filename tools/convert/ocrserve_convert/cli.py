@@ -121,7 +121,9 @@ def convert(args, deploy, entry, steps) -> dict:
         steps.next('writing the SDK files and the picture')
     if args.dump_info:
         checkpoint = '' if seed is not None else os.path.abspath(args.checkpoint)
-        sdk_files.write_sdk_files(args.work_dir, entry, deploy, checkpoint, onnx_config(deploy, axes, sample))
+        config_file = args.model_cfg if args.model_cfg.endswith('.py') else None
+        sdk_files.write_sdk_files(args.work_dir, entry, deploy, checkpoint, onnx_config(deploy, axes, sample),
+                                  config_file)
     if args.show:
         from .show import show_pytorch_result
         show_pytorch_result(entry, deploy, output[0].numpy(), scale, original, args.img,
