@@ -4,7 +4,7 @@
 # writing out/demo.json and out/demo.png. Running it again reuses what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
-sample=${1:-../shared/data/mmocr/demo/demo_text_ocr.jpg}
+sample=${1:-examples/demo_text_ocr.jpg}
 
 scripts/install_deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DOCRSERVE_TESTS=OFF >/dev/null

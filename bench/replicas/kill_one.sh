@@ -19,7 +19,7 @@ kill_after=${KILL_AFTER:-150}
 victim=${VICTIM:-2}
 signal=${SIGNAL:-KILL}
 base=${BASE_PORT:-19080}
-image=${IMAGE:-$root/../shared/data/mmocr/demo/demo_text_recog.jpg}
+image=${IMAGE:-$root/examples/demo_text_recog.jpg}
 model=${MODEL:-ocr}
 
 command -v nginx >/dev/null || { echo "kill_one: nginx not found (scripts/install_deps.sh installs it)" >&2; exit 2; }
