@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Runs README.md's tour exactly as written, in a fresh folder laid out like the repository after
 ./setup.sh: build/ is the tested build, models/, examples/ and third_party/ are the repository's.
-Each command must succeed, and the ones whose output the README describes must print it.
+Each command must succeed, and the ones whose output the README describes must print it. The
+first command block of docs/evaluation.md (on examples/) runs the same way.
 
 Usage: readme_tour_test.py SOURCE_DIR BUILD_DIR   (run by ctest as docs.readme_tour)"""
 import os
@@ -39,20 +40,53 @@ def tour_commands(readme):
     return commands
 
 
+def sh_commands(block):
+    """The commands of a ```sh block: continuation lines joined, comment lines left out."""
+    return [line.strip() for line in block.replace("\\\n", " ").splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def fresh_home():
+    """A folder laid out like the repository after ./setup.sh, and the environment to run in it."""
+    home = Path(tempfile.mkdtemp(prefix="ocrserve-tour-"))
+    env = {k: v for k, v in os.environ.items() if k != "OCRSERVE_MODELS"}
+    env["TMPDIR"] = str(home)  # the server's pid file: another test's server is not ours to stop
+    (home / "build").symlink_to(BUILD)
+    (home / "examples").symlink_to(SOURCE / "examples")
+    (home / "third_party").symlink_to(SOURCE / "third_party")
+    (home / "models").mkdir()
+    for package in ("ppocr-det", "ppocr-rec", "ppocr-cls"):
+        (home / "models" / package).symlink_to(SOURCE / "models" / package)
+    return home, env
+
+
+class EvaluationExamples(unittest.TestCase):
+    def test_the_examples_block_of_docs_evaluation_md_runs_as_written(self):
+        block = re.search(r"```sh\n(.*?)```", (SOURCE / "docs/evaluation.md").read_text(), re.S).group(1)
+        commands = sh_commands(block)
+        self.assertTrue(commands and all("examples/" in command for command in commands), commands)
+        home, env = fresh_home()
+        try:
+            scores = []
+            for command in commands:
+                result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=home, env=env,
+                                        capture_output=True, text=True, timeout=600)
+                self.assertEqual(result.returncode, 0, f"{command}\n{result.stderr[-2000:]}")
+                if " eval " in command:
+                    scores.append(re.search(r"line_accuracy +([0-9.]+)", result.stdout).group(1))
+            # Saved results scored with --predictions read as the same pipeline run by eval.
+            self.assertEqual(len(scores), 2)
+            self.assertEqual(scores[0], scores[1])
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+
 class ReadmeTour(unittest.TestCase):
     def test_every_command_runs_as_written(self):
         commands = tour_commands((SOURCE / "README.md").read_text())
         self.assertGreaterEqual(len(commands), 15)
-        home = Path(tempfile.mkdtemp(prefix="ocrserve-tour-"))
-        env = {k: v for k, v in os.environ.items() if k != "OCRSERVE_MODELS"}
-        env["TMPDIR"] = str(home)  # the server's pid file: another test's server is not ours to stop
+        home, env = fresh_home()
         try:
-            (home / "build").symlink_to(BUILD)
-            (home / "examples").symlink_to(SOURCE / "examples")
-            (home / "third_party").symlink_to(SOURCE / "third_party")
-            (home / "models").mkdir()
-            for package in ("ppocr-det", "ppocr-rec", "ppocr-cls"):
-                (home / "models" / package).symlink_to(SOURCE / "models" / package)
             seen = set()
             try:
                 for command in commands:
