@@ -22,6 +22,12 @@ int main(int argc, char** argv) {
                "ocrserve"};
   app.set_version_flag("--version", "ocrserve " OCRSERVE_VERSION_STRING);
   app.require_subcommand(1);
+  // A usage error is one line like every other error, with the way to the options.
+  app.failure_message([](const CLI::App* root, const CLI::Error& error) {
+    std::string command = "ocrserve";
+    for (const CLI::App* used : root->get_subcommands()) command += " " + used->get_name();
+    return "ocrserve: error: " + std::string(error.what()) + " (run `" + command + " --help` for the options)\n";
+  });
   app.footer("Run `ocrserve COMMAND --help` for a command's options. Exit codes: 0 ok, 1 internal error, "
              "2 usage error, 3 bad input, 4 not found, 5 unsupported.");
   ocrserve::add_infer_command(app);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -86,6 +87,53 @@ TEST(Messages, ConvertRefusesABadArgumentBeforeLoadingPyTorch) {
   EXPECT_NE(good.err.find("torch was imported"), std::string::npos) << good.err;
   EXPECT_NE(good.err.find("apt-get install python3-torch"), std::string::npos) << good.err;
   if (old_path) setenv("PYTHONPATH", saved.c_str(), 1); else unsetenv("PYTHONPATH");
+}
+
+// The error examples of docs/cli.md's "Exit codes" section print exactly what they show there.
+TEST(Messages, TheErrorExamplesOfDocsCliMdAreVerbatim) {
+  test::ScratchDir dir;
+  fs::copy_file(kDemo / "broken.jpg", dir.path() / "broken.jpg");
+  fs::copy_file(kDemo / "demo_text_det.jpg", dir.path() / "photo.jpg");
+  fs::create_directory_symlink(kModels, dir.path() / "models");
+  // my-pkg: the default detector with an unknown second transform.
+  fs::copy(kModels / "ppocr-det", dir.path() / "my-pkg");
+  std::string pipeline = test::slurp(dir.path() / "my-pkg/pipeline.json");
+  const size_t margin = pipeline.find("\"Margin\"");
+  ASSERT_NE(margin, std::string::npos);
+  pipeline.replace(margin, 8, "\"Sharpen\"");
+  std::ofstream(dir.path() / "my-pkg/pipeline.json") << pipeline;
+
+  const std::string docs = test::slurp(fs::path(OCRSERVE_SOURCE_DIR) / "docs/cli.md");
+  const std::string section = docs.substr(docs.find("## Exit codes"), docs.find("## Environment") - docs.find("## Exit codes"));
+  std::istringstream lines(section);
+  std::string line, command;
+  std::vector<std::pair<std::string, std::string>> examples;  // command, the line it prints
+  for (bool block = false; std::getline(lines, line);) {
+    if (line.rfind("```", 0) == 0) {
+      block = !block;
+    } else if (block && line.rfind("$ ocrserve ", 0) == 0) {
+      command = line.substr(2);
+    } else if (block && !command.empty()) {
+      examples.emplace_back(command, line);
+      command.clear();
+    }
+  }
+  ASSERT_EQ(examples.size(), 4u);
+  for (const auto& [example, shown] : examples) {
+    const auto r = test::run_process({"/bin/bash", "-c", "cd '" + dir.path().string() + "' && '" OCRSERVE_BINARY "' " +
+                                                       example.substr(std::string("ocrserve ").size())});
+    EXPECT_NE(r.exit_code, 0) << example;
+    std::string printed = r.err.substr(0, r.err.find('\n'));
+    if (shown.size() >= 3 && shown.compare(shown.size() - 3, 3, "\u2026") == 0) {
+      // "…" ends a line shown only in part (its last bracket closes after the ellipsis).
+      EXPECT_EQ(printed.substr(0, shown.size() - 3), shown.substr(0, shown.size() - 3)) << example;
+    } else if (const size_t ellipsis = shown.find("\u2026"); ellipsis != std::string::npos) {
+      EXPECT_EQ(printed.substr(0, ellipsis), shown.substr(0, ellipsis)) << example << "\n" << r.err;
+    } else {
+      EXPECT_EQ(printed, shown) << example;
+    }
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << example << ": more than one line:\n" << r.err;
+  }
 }
 
 }  // namespace
