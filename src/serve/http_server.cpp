@@ -265,6 +265,13 @@ class Session : public std::enable_shared_from_this<Session> {
     watching_ = true;
     stream_.socket().async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code error, size_t n) {
       self->watching_ = false;
+      if (self->watch_cancelled_) {
+        // write() stopped the watch because the next request is here: read it.
+        self->watch_cancelled_ = false;
+        self->resume_after_watch_ = false;
+        if (!error) self->buffer_.commit(n);
+        return self->read_header();
+      }
       if (error) {
         if (self->client_gone_) self->client_gone_->store(true);
         if (self->resume_after_watch_) self->close();
@@ -310,6 +317,15 @@ class Session : public std::enable_shared_from_this<Session> {
       // A request whose body was read has nothing left to drain; one refused early may.
       if (close_after) return self->watching_ ? self->close() : self->linger_close();
       if (!self->watching_) return self->read_header();
+      if (self->buffer_.size() > 0) {
+        // The next request arrived before this completion ran (a browser's keep-alive request
+        // right after it read the answer, or a pipelined one): the watch read would wait for
+        // bytes that are already here. Stop it; its completion reads the request.
+        self->watch_cancelled_ = true;
+        beast::error_code ignored;
+        self->stream_.socket().cancel(ignored);
+        return;
+      }
       // The watch read is still posted: it resumes reading when the next request arrives.
       self->resume_after_watch_ = true;
       self->idle_timer_.expires_after(self->limits_.idle_timeout);
@@ -357,6 +373,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool watching_ = false;            // a watch read is posted
   bool resume_after_watch_ = false;  // answered while watching: the watch read resumes the loop
+  bool watch_cancelled_ = false;     // write() cancelled the watch read to read the next request
   size_t reserved_ = 0;              // upload bytes this connection holds
   std::shared_ptr<std::atomic<bool>> client_gone_;
   std::chrono::steady_clock::time_point lingering_until_{};

@@ -520,6 +520,27 @@ TEST_F(ServerTest, BackgroundStartAndStop) {
   unsetenv("TMPDIR");
 }
 
+// A browser sends request after request on one connection. The next request may arrive before
+// the server has finished writing the previous answer (its completion not yet run): it must be
+// read at once, not after the 60 s idle timeout (seen as a stall every few hundred requests).
+TEST_F(ServerTest, KeepAliveConnectionsServeRequestAfterRequest) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const int fd = test::connect_to(server.inference);
+  ASSERT_GE(fd, 0);
+  timeval timeout{20, 0};  // a stalled connection waits 60 s; a busy ASan build answers a ping well within 20
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  int answered = 0;
+  for (int i = 0; i < 3000; ++i) {
+    if (!test::send_all(fd, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")) break;
+    const auto reply = test::read_reply(fd);
+    if (reply.status != 200 || json::parse(reply.body)["status"] != "Healthy") break;
+    ++answered;
+  }
+  close(fd);
+  EXPECT_EQ(answered, 3000);
+}
+
 TEST_F(ServerTest, ArchiveRefusesToOverwriteWithoutForce) {
   archive("ppocr-det", "dbnet");
   const auto again = test::run_process({OCRSERVE_BINARY, "archive", "--model-dir", (kModels / "ppocr-det").string(),
