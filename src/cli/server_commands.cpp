@@ -10,10 +10,12 @@
 #include <thread>
 
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
 #include "serve/server.hpp"
+#include "serve/server_log.hpp"
 
 namespace ocrserve {
 namespace {
@@ -32,6 +34,7 @@ struct StartOptions {
   std::optional<size_t> batch_size;
   std::optional<long> max_batch_delay;
   std::string log_file;
+  std::string log_level;  // wins over config.properties' log_level
 };
 
 fs::path pid_file() {
@@ -126,6 +129,12 @@ std::vector<LoadRequest> startup_models(const StartOptions& options, ServerConfi
   return requests;
 }
 
+spdlog::level::level_enum log_level(const StartOptions& options, const ServerConfig& config) {
+  const std::string& name = options.log_level.empty() ? config.log_level : options.log_level;
+  if (const auto level = parse_log_level(name)) return *level;
+  throw Error(ErrorKind::bad_input, "--log-level " + name + ": expected trace, debug, info, warn, error, critical or off");
+}
+
 int wait_for_signal() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -136,8 +145,9 @@ int wait_for_signal() {
   return received;
 }
 
-// Runs the server in this process until SIGTERM/SIGINT. `ready` is told when it serves.
-void serve(const StartOptions& options, const std::function<void(const std::string&)>& ready) {
+// Runs the server in this process until SIGTERM/SIGINT, logging to `sink` (model loads, one
+// access-log line per request, the final "ocrserve stopped"). `ready` is told when it serves.
+void serve(const StartOptions& options, spdlog::sink_ptr sink, const std::function<void(const std::string&)>& ready) {
   // Signals go to sigwait only: block them before any thread exists.
   sigset_t signals;
   sigemptyset(&signals);
@@ -147,6 +157,7 @@ void serve(const StartOptions& options, const std::function<void(const std::stri
 
   const auto start = std::chrono::steady_clock::now();
   ServerConfig config = load_config(options);
+  set_up_server_log(std::move(sink), log_level(options, config));
   auto requests = startup_models(options, config);
   Server server(config);
   server.load(requests);
@@ -158,24 +169,36 @@ void serve(const StartOptions& options, const std::function<void(const std::stri
     banner += "Metrics API bound to http://" + config.metrics.host + ":" + std::to_string(ports.metrics) + "\n";
   }
   banner += "ocrserve started in " + std::to_string(ms) + " ms, serving " + std::to_string(server.registry().all().size()) + " model(s)\n";
+  spdlog::info("ocrserve started in {} ms, serving {} model(s): inference {}:{}, management {}:{}{}", ms,
+               server.registry().all().size(), config.inference.host, ports.inference, config.management.host, ports.management,
+               config.enable_metrics_api ? ", metrics " + config.metrics.host + ":" + std::to_string(ports.metrics) : "");
   ready(banner);
 
   const int signal = wait_for_signal();
-  spdlog::info("received signal {}: draining", signal);
+  const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+  spdlog::info("received {}: draining (accepted requests get up to {} s)", name, config.default_response_timeout.count());
+  const auto draining = std::chrono::steady_clock::now();
   server.drain(config.default_response_timeout);
-  spdlog::info("ocrserve stopped");
+  spdlog::info("ocrserve stopped ({}, drained in {} ms)", name,
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - draining).count());
+  spdlog::default_logger()->flush();
 }
 
 void run_start(const StartOptions& options) {
   if (pid_t pid = running_pid()) {
     throw Error(ErrorKind::bad_input, "ocrserve is already running (pid " + std::to_string(pid) + "); run `ocrserve stop` first");
   }
+  if (!options.log_level.empty() && !parse_log_level(options.log_level)) {
+    throw Error(ErrorKind::bad_input, "--log-level " + options.log_level + ": expected trace, debug, info, warn, error, critical or off");
+  }
   if (options.foreground) {
     {
       std::ofstream(pid_file()) << getpid() << "\n";
     }
     try {
-      serve(options, [](const std::string& banner) { std::cout << banner << std::flush; });
+      // The log goes to standard error, the banner (the bound ports) to standard output.
+      serve(options, std::make_shared<spdlog::sinks::stderr_sink_mt>(),
+            [](const std::string& banner) { std::cout << banner << std::flush; });
     } catch (...) {
       fs::remove(pid_file());
       throw;
@@ -194,8 +217,6 @@ void run_start(const StartOptions& options) {
     const fs::path log = options.log_file.empty() ? fs::path("logs") / "ocrserve.log" : fs::path(options.log_file);
     std::error_code ignored;
     fs::create_directories(log.parent_path().empty() ? "." : log.parent_path(), ignored);
-    spdlog::set_default_logger(spdlog::basic_logger_mt("ocrserve", log.string()));
-    spdlog::set_level(spdlog::level::info);
     spdlog::flush_every(std::chrono::seconds(1));
     // Let go of the caller's stdin, stdout and stderr (a terminal or a pipe): `ocrserve start | tee`
     // must end when start returns. Anything still printed goes to the log.
@@ -203,21 +224,27 @@ void run_start(const StartOptions& options) {
     auto tell = [&](const std::string& text) {
       [[maybe_unused]] auto written = write(channel[1], text.data(), text.size());
     };
+    // _exit skips destructors: the log is flushed first, so that its last line is there.
     try {
       std::ofstream(pid_file()) << getpid() << "\n";
-      serve(options, [&](const std::string& banner) {
+      serve(options, std::make_shared<spdlog::sinks::basic_file_sink_mt>(log.string()), [&](const std::string& banner) {
         tell("OK" + banner);
         close(channel[1]);
       });
       fs::remove(pid_file(), ignored);
+      spdlog::shutdown();
       _exit(0);
     } catch (const Error& e) {
+      spdlog::error("ocrserve did not start: {}", e.what());
       tell("ER" + std::to_string(exit_code(e.kind())) + " " + e.what());
       fs::remove(pid_file(), ignored);
+      spdlog::shutdown();
       _exit(exit_code(e.kind()));
     } catch (const std::exception& e) {
+      spdlog::error("ocrserve did not start: {}", e.what());
       tell(std::string("ER1 ") + e.what());
       fs::remove(pid_file(), ignored);
+      spdlog::shutdown();
       _exit(1);
     }
   }
@@ -278,6 +305,8 @@ void add_server_commands(CLI::App& app) {
   start->add_option("--batch-size", options->batch_size, "Images per batch for start-up models (default 1)");
   start->add_option("--max-batch-delay", options->max_batch_delay, "Milliseconds to wait for a fuller batch (default 100)");
   start->add_option("--log-file", options->log_file, "Log file in background mode (default logs/ocrserve.log)");
+  start->add_option("--log-level", options->log_level,
+                    "trace, debug, info, warn, error, critical or off (default: log_level in config.properties, else info)");
   start->callback([options] { run_start(*options); });
 
   CLI::App* stop = app.add_subcommand("stop", "Stop the server started by `ocrserve start`: in-flight requests finish first.");

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ocrserve/error.hpp"
+#include "serve/server_log.hpp"
 
 extern char** environ;
 
@@ -164,6 +165,12 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
   else if (key == "disable_token_authorization") disable_token_authorization = parse_bool(value, key);
   else if (key == "token_expiration_min") {
     token_expiration = std::chrono::seconds(static_cast<long long>(parse_number(value, key, 60.0 * 24 * 365) * 60));
+  }
+  else if (key == "log_level") {
+    if (!parse_log_level(value)) {
+      throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected trace, debug, info, warn, error, critical or off");
+    }
+    log_level = value;
   }
   else if (key == "ocrserve_intra_op_threads") intra_op_threads = parse_size(value, key);
   else if (key == "ocrserve_det_limit_side") {

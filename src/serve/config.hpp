@@ -53,6 +53,7 @@ struct ServerConfig {
   std::chrono::seconds token_expiration{3600};     // token_expiration_min, fractions allowed (0.5 = 30 s)
   size_t intra_op_threads = 1;                     // ocrserve_intra_op_threads: per worker
   DetectionSettings detection;                     // ocrserve_det_*: for every detection and OCR model
+  std::string log_level = "info";                  // log_level: trace, debug, info, warn, error, critical, off
   ServingLimits limits;
   std::vector<std::string> warnings;               // unknown keys, ignored values
 

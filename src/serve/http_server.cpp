@@ -16,6 +16,7 @@
 
 #include "ocrserve/error.hpp"
 #include "serve/api_error.hpp"
+#include "serve/server_log.hpp"
 
 namespace ocrserve {
 
@@ -144,6 +145,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<uint32_t>(limits_.max_header_size));
     parser_->body_limit(limits_.max_request_size);
     method_.clear();
+    target_.clear();
+    version_ = 11;
     stream_.expires_after(limits_.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
@@ -159,9 +162,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (error == http::error::body_limit) {
       return reply_error(413, "Request body exceeds max_request_size " + std::to_string(limits_.max_request_size) + ".");
     }
-    if (error) return reply_error(400, "Invalid HTTP message.");
     started_ = std::chrono::steady_clock::now();
+    if (error) return reply_error(400, "Invalid HTTP message.");
     auto& header = parser_->get();
+    method_ = std::string(header.method_string());
+    target_ = std::string(header.target());
+    version_ = header.version();
     // Only chunked transfer coding is understood. Any other would leave the body to be read
     // as the next request, which a proxy in front would not do (request smuggling).
     const auto coding = header[http::field::transfer_encoding];
@@ -289,7 +295,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void reply_error(int status, const std::string& message) {
     keep_alive_ = false;
-    if (method_.empty() && parser_) method_ = std::string(parser_->get().method_string());
+    // Refused while its header was read: the request line, if it got that far, is in the parser.
+    if (method_.empty() && parser_) {
+      const auto& header = parser_->get();
+      method_ = std::string(header.method_string());
+      target_ = std::string(header.target());
+      version_ = header.version();
+    }
     write(error_response(status, reason_type(status), message), false);
   }
 
@@ -307,8 +319,7 @@ class Session : public std::enable_shared_from_this<Session> {
     out->keep_alive(!close_after);
     out->body() = std::move(response.body);
     out->prepare_payload();
-    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
-    spdlog::info("/{} \"{} {} HTTP/1.1\" {} {}", remote_, method_, target_, response.status, elapsed.count());
+    log_access(response.status);
     stream_.expires_after(limits_.idle_timeout);
     http::async_write(stream_, *out, [self = shared_from_this(), out, close_after, counted](beast::error_code error, size_t) {
       if (counted) self->shared_->in_flight--;
@@ -333,6 +344,17 @@ class Session : public std::enable_shared_from_this<Session> {
         if (!error && self->resume_after_watch_) self->close();
       });
     });
+  }
+
+  // TorchServe's access-log line: remote address as Netty prints it, the request line, the
+  // status and the milliseconds since the request's header arrived. A request whose header could
+  // not be parsed has "-" for what is unknown.
+  void log_access(int status) {
+    auto& log = access_log();
+    if (!log.should_log(spdlog::level::info)) return;
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
+    log.info("/{} \"{} {} HTTP/{}.{}\" {} {}", remote_, method_.empty() ? "-" : method_, target_.empty() ? "-" : target_,
+             version_ / 10, version_ % 10, status, elapsed.count());
   }
 
   // After an error answer the client may still be sending the body we refused; closing at once
@@ -370,6 +392,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const HttpLimits& limits_;
   asio::steady_timer idle_timer_;
   std::string remote_, method_, target_;
+  unsigned version_ = 11;            // of the request being answered: 11 = HTTP/1.1
   bool keep_alive_ = true;
   bool watching_ = false;            // a watch read is posted
   bool resume_after_watch_ = false;  // answered while watching: the watch read resumes the loop

@@ -1,5 +1,8 @@
 // The management API (:8081): list, describe, register, scale, unregister, set-default.
+#include <chrono>
 #include <ctime>
+
+#include <spdlog/spdlog.h>
 
 #include "serve/api_error.hpp"
 #include "serve/server.hpp"
@@ -124,10 +127,13 @@ HttpResponse register_model(Server& server, const HttpRequest& request) {
     return error_response(400, "BadRequestException", e.what());
   }
   try {
+    const auto start = std::chrono::steady_clock::now();
     auto model = load_model(load, server.config());
     const std::string name = model->name, version = model->version;
     const size_t workers = model->runner->worker_count();
     server.registry().add(std::move(model));
+    spdlog::info("registered model {} version {} from {} with {} worker(s) in {} ms", name, version, url, workers,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
     if (workers == 0) {
       return status_response(200, "Model \"" + name + "\" Version: " + version +
                                       " registered with 0 initial workers. Use scale workers API to add workers for the model.");
@@ -171,6 +177,7 @@ HttpResponse scale_model(Server& server, const HttpRequest& request, const std::
   }
   model->min_workers = min_workers;
   model->max_workers = max_workers;
+  spdlog::info("scaled model {} version {} to {} worker(s)", model->name, model->version, min_workers);
   std::string message = "Workers scaled to " + std::to_string(min_workers) + " for model: " + name;
   if (!version.empty()) message += ", version: " + version;
   return status_response(200, message);
@@ -190,6 +197,7 @@ HttpResponse unregister_model(Server& server, const std::string& name, const std
     return model_not_found(e);
   }
   model->runner->drain();  // queued requests are answered before the model goes
+  spdlog::info("unregistered model {} version {}", model->name, model->version);
   return status_response(200, "Model \"" + name + "\" unregistered");
 }
 

@@ -4,6 +4,8 @@
 #include <zip.h>
 
 #include <atomic>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +28,27 @@ using test::ServerProcess;
 using test::sample_value;
 
 std::string image(const std::string& name) { return test::slurp_text(kData / "demo" / name); }
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// How many lines of `log` match `pattern` (an ECMAScript regex, searched in each line).
+size_t count_lines(const std::string& log, const std::string& pattern) {
+  const std::regex expression(pattern);
+  size_t count = 0;
+  for (const auto& line : lines_of(log)) count += std::regex_search(line, expression);
+  return count;
+}
+
+// The start of a log line in TorchServe's console layout: ISO 8601 time, [LEVEL], the logger.
+const std::string kInfo = R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,\d{3} \[INFO \] )";
+// TorchServe's access-log line: /address:port "METHOD TARGET PROTOCOL" status milliseconds.
+const std::string kAccess = kInfo + R"(ACCESS_LOG - /127\.0\.0\.1:\d+ )";
+const std::string kStopped = kInfo + R"(ocrserve - ocrserve stopped \(SIGTERM, drained in \d+ ms\)$)";
 
 
 class ServerTest : public ::testing::Test {
@@ -504,6 +527,10 @@ TEST_F(ServerTest, BackgroundStartAndStop) {
   EXPECT_EQ(started.exit_code, 0) << started.err;
   EXPECT_NE(started.out.find("Inference API bound to http://127.0.0.1:"), std::string::npos) << started.out;
   EXPECT_TRUE(fs::exists(dir_ / ".ocrserve.pid"));
+  std::smatch port;
+  if (std::regex_search(started.out, port, std::regex("Inference API bound to http://127.0.0.1:(\\d+)"))) {
+    EXPECT_EQ(http(static_cast<uint16_t>(std::stoi(port[1])), "GET", "/ping").status, 200);
+  }
   // The server let go of the caller's streams (else `ocrserve start | tee` would never end).
   const fs::path fds = fs::path("/proc") / std::to_string(std::stoi(test::slurp_text(dir_ / ".ocrserve.pid"))) / "fd";
   EXPECT_EQ(fs::read_symlink(fds / "0"), "/dev/null");
@@ -518,6 +545,43 @@ TEST_F(ServerTest, BackgroundStartAndStop) {
   EXPECT_FALSE(fs::exists(dir_ / ".ocrserve.pid"));
   EXPECT_EQ(test::run_process({OCRSERVE_BINARY, "stop"}).out, "ocrserve is not running.\n");
   unsetenv("TMPDIR");
+  // The log file has the model loads, the request above, and (flushed before the process
+  // exits) the final line.
+  const std::string log = test::slurp_text(dir_ / "ocrserve.log");
+  EXPECT_EQ(count_lines(log, kInfo + "ocrserve - loaded model det version 1.0 from "), 1u) << log;
+  EXPECT_EQ(count_lines(log, kAccess + R"("GET /ping HTTP/1\.1" 200 \d+$)"), 1u) << log;
+  ASSERT_FALSE(lines_of(log).empty());
+  EXPECT_TRUE(std::regex_search(lines_of(log).back(), std::regex(kStopped))) << log;
+}
+
+TEST_F(ServerTest, ForegroundLogsModelLoadsEveryRequestAndTheStop) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  EXPECT_EQ(http(server.inference, "GET", "/ping").status, 200);
+  EXPECT_EQ(http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg")).status, 200);
+  EXPECT_EQ(http(server.inference, "GET", "/no/such/thing?x=1").status, 404);
+  EXPECT_EQ(http(server.management, "GET", "/models").status, 200);
+  // A request refused from its header alone is logged too.
+  const int fd = test::connect_to(server.inference);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(test::send_all(fd, "PUT /predictions/det HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n"));
+  EXPECT_EQ(test::read_reply(fd).status, 413);
+  close(fd);
+  EXPECT_EQ(server.stop(), 0);
+
+  const std::string log = server.log();
+  for (const char* model : {"det", "rec", "ocr"}) {
+    EXPECT_EQ(count_lines(log, kInfo + "ocrserve - loaded model " + model + R"( version 1\.0 from \S+ with 1 worker\(s\) in \d+ ms$)"), 1u)
+        << log;
+  }
+  EXPECT_EQ(count_lines(log, kAccess + R"("GET /ping HTTP/1\.1" 200 \d+$)"), 1u) << log;
+  EXPECT_EQ(count_lines(log, kAccess + R"("POST /predictions/rec HTTP/1\.1" 200 \d+$)"), 1u) << log;
+  EXPECT_EQ(count_lines(log, kAccess + R"("GET /no/such/thing\?x=1 HTTP/1\.1" 404 \d+$)"), 1u) << log;
+  EXPECT_EQ(count_lines(log, kAccess + R"("GET /models HTTP/1\.1" 200 \d+$)"), 1u) << log;
+  EXPECT_EQ(count_lines(log, kAccess + R"("PUT /predictions/det HTTP/1\.1" 413 \d+$)"), 1u) << log;
+  EXPECT_EQ(count_lines(log, "ACCESS_LOG"), 5u) << log;  // one line per request, no more
+  ASSERT_FALSE(lines_of(log).empty());
+  EXPECT_TRUE(std::regex_search(lines_of(log).back(), std::regex(kStopped))) << log;
 }
 
 // A browser sends request after request on one connection. The next request may arrive before
@@ -539,6 +603,34 @@ TEST_F(ServerTest, KeepAliveConnectionsServeRequestAfterRequest) {
   }
   close(fd);
   EXPECT_EQ(answered, 3000);
+}
+
+TEST_F(ServerTest, LogLevelHidesInfoLinesAndTheFlagWins) {
+  {
+    ServerProcess quiet({}, {"log_level=warn"}, dir_);
+    ASSERT_TRUE(quiet.ready()) << quiet.log();
+    EXPECT_EQ(http(quiet.inference, "GET", "/ping").status, 200);
+    EXPECT_EQ(http(quiet.inference, "GET", "/nothing").status, 404);
+    EXPECT_EQ(quiet.stop(), 0);
+    const std::string log = quiet.log();
+    EXPECT_EQ(log.find("ACCESS_LOG"), std::string::npos) << log;
+    EXPECT_EQ(log.find("loaded model"), std::string::npos) << log;
+    EXPECT_EQ(log.find("ocrserve stopped"), std::string::npos) << log;
+  }
+  {
+    ServerProcess verbose({"--log-level", "DEBUG"}, {"log_level=warn"}, dir_);
+    ASSERT_TRUE(verbose.ready()) << verbose.log();
+    EXPECT_EQ(http(verbose.inference, "GET", "/ping").status, 200);
+    EXPECT_EQ(verbose.stop(), 0);
+    EXPECT_EQ(count_lines(verbose.log(), kAccess + R"("GET /ping HTTP/1\.1" 200 \d+$)"), 1u) << verbose.log();
+  }
+  // A level that is none is refused before anything loads.
+  ServerProcess wrong_key({}, {"log_level=loud"}, dir_);
+  EXPECT_EQ(wrong_key.wait_exit(60), 3);
+  EXPECT_NE(wrong_key.log().find("log_level=loud"), std::string::npos) << wrong_key.log();
+  ServerProcess wrong_flag({"--log-level", "loud"}, {}, dir_);
+  EXPECT_EQ(wrong_flag.wait_exit(60), 3);
+  EXPECT_NE(wrong_flag.log().find("--log-level loud"), std::string::npos) << wrong_flag.log();
 }
 
 TEST_F(ServerTest, ArchiveRefusesToOverwriteWithoutForce) {
