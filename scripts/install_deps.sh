@@ -19,6 +19,8 @@ apt_packages=(
   # The SDK: the Python package (pybind11, built offline by pip) and the .deb (cpack, dpkg-shlibdeps).
   python3-dev python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev python3-pytest
   dpkg-dev file
+  # The web page's test drives headless Chromium (tests/web/).
+  chromium
 )
 
 # Callers may ask for more Debian packages (scripts/fuzz.sh: clang and its fuzzer runtime).

@@ -172,6 +172,7 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
     }
     log_level = value;
   }
+  else if (key == "enable_web_ui") enable_web_ui = parse_bool(value, key);
   else if (key == "ocrserve_intra_op_threads") intra_op_threads = parse_size(value, key);
   else if (key == "ocrserve_det_limit_side") {
     const size_t side = parse_size(value, key);

@@ -54,6 +54,7 @@ struct ServerConfig {
   size_t intra_op_threads = 1;                     // ocrserve_intra_op_threads: per worker
   DetectionSettings detection;                     // ocrserve_det_*: for every detection and OCR model
   std::string log_level = "info";                  // log_level: trace, debug, info, warn, error, critical, off
+  bool enable_web_ui = true;                       // enable_web_ui: GET / on the inference port serves the web page
   ServingLimits limits;
   std::vector<std::string> warnings;               // unknown keys, ignored values
 

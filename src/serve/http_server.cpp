@@ -312,9 +312,14 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool close_after = response.status >= 400 || !keep_alive_;
     out->set(http::field::content_type, response.content_type);
     out->set("x-request-id", random_uuid());
-    out->set(http::field::pragma, "no-cache");
-    out->set(http::field::cache_control, "no-cache; no-store, must-revalidate, private");
-    out->set(http::field::expires, "Thu, 01 Jan 1970 00:00:00 UTC");
+    // TorchServe's headers against caching, unless the handler chose its own (the web page).
+    const bool own_caching = std::any_of(response.headers.begin(), response.headers.end(),
+                                         [](const auto& header) { return beast::iequals(header.first, "cache-control"); });
+    if (!own_caching) {
+      out->set(http::field::pragma, "no-cache");
+      out->set(http::field::cache_control, "no-cache; no-store, must-revalidate, private");
+      out->set(http::field::expires, "Thu, 01 Jan 1970 00:00:00 UTC");
+    }
     for (const auto& [name, value] : response.headers) out->set(name, value);
     out->keep_alive(!close_after);
     out->body() = std::move(response.body);

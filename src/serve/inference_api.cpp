@@ -1,11 +1,12 @@
 // The inference API (:8080): /ping, /predictions/{model}[/{version}], the API description,
-// and KServe v2 health probes.
+// KServe v2 health probes, and the web page (GET /, web_page.hpp).
 #include <chrono>
 
 #include "core/image_header.hpp"
 #include "serve/api_error.hpp"
 #include "serve/multipart.hpp"
 #include "serve/server.hpp"
+#include "serve/web_page.hpp"
 
 namespace ocrserve {
 namespace {
@@ -152,6 +153,9 @@ HttpHandler inference_api(Server& server) {
   return [&server](HttpRequest&& request, Respond respond) {
     const auto parts = path_segments(request.path);
     const std::string& method = request.method;
+    // The web page needs no token: it holds nothing, and asks for the key when the API wants one.
+    // Off, GET / is TorchServe's 405 (the API description answers OPTIONS only).
+    if (parts.empty() && method == "GET" && server.config().enable_web_ui) return respond(web_page_response(request));
     if (auto answer = api_prelude(server, request, parts, "inference")) return respond(std::move(*answer));
     if (parts[0] == "ping" && parts.size() == 1) return respond(ping(server));
     if (parts[0] == "v2" && parts.size() == 3 && parts[1] == "health") {

@@ -633,6 +633,51 @@ TEST_F(ServerTest, LogLevelHidesInfoLinesAndTheFlagWins) {
   EXPECT_NE(wrong_flag.log().find("--log-level loud"), std::string::npos) << wrong_flag.log();
 }
 
+TEST_F(ServerTest, WebPageIsSelfContainedStrictAndCached) {
+  // With token authorization on: the page needs no token (it asks for one), the API still does.
+  ServerProcess server({}, {"disable_token_authorization=false"}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const auto page = http(server.inference, "GET", "/");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.headers.at("content-type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("<canvas id=\"canvas\""), std::string::npos);
+  // Nothing is loaded from elsewhere: no src= or stylesheet links, no URL but the icon's data:.
+  EXPECT_EQ(page.body.find(" src="), std::string::npos);
+  EXPECT_EQ(page.body.find("stylesheet"), std::string::npos);
+  EXPECT_EQ(page.body.find("https:"), std::string::npos);
+  const std::string csp = page.headers.at("content-security-policy");
+  EXPECT_TRUE(std::regex_search(csp, std::regex("^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]{43}='; "
+                                                "style-src 'sha256-[A-Za-z0-9+/]{43}='; img-src data:; connect-src 'self';")))
+      << csp;
+  EXPECT_EQ(csp.find("unsafe"), std::string::npos) << csp;
+  EXPECT_EQ(page.headers.at("x-content-type-options"), "nosniff");
+  // Cached, revalidated each time: the same page again is a 304 without a body.
+  EXPECT_EQ(page.headers.at("cache-control"), "no-cache");
+  EXPECT_EQ(page.headers.count("pragma"), 0u);
+  EXPECT_EQ(page.headers.count("expires"), 0u);
+  const std::string etag = page.headers.at("etag");
+  const auto again = http(server.inference, "GET", "/", "", "", {{"If-None-Match", "W/\"other\", " + etag}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(again.headers.at("etag"), etag);
+  EXPECT_EQ(http(server.inference, "GET", "/", "", "", {{"If-None-Match", "\"other\""}}).status, 200);
+  // The rest of the port is unchanged.
+  EXPECT_EQ(http(server.inference, "GET", "/ping").status, 400);
+  EXPECT_EQ(http(server.inference, "OPTIONS", "/").status, 200);
+  EXPECT_EQ(http(server.inference, "POST", "/").status, 405);
+  EXPECT_EQ(http(server.management, "GET", "/").status, 405);
+  // API answers keep TorchServe's headers against caching.
+  EXPECT_EQ(http(server.inference, "OPTIONS", "/").headers.at("cache-control"), "no-cache; no-store, must-revalidate, private");
+}
+
+TEST_F(ServerTest, WebPageOffIsTorchServes405) {
+  ServerProcess server({}, {"enable_web_ui=false"}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const auto reply = http(server.inference, "GET", "/");
+  EXPECT_EQ(reply.status, 405);
+  EXPECT_EQ(json::parse(reply.body)["type"], "MethodNotAllowedException");
+}
+
 TEST_F(ServerTest, ArchiveRefusesToOverwriteWithoutForce) {
   archive("ppocr-det", "dbnet");
   const auto again = test::run_process({OCRSERVE_BINARY, "archive", "--model-dir", (kModels / "ppocr-det").string(),
