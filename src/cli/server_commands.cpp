@@ -65,17 +65,29 @@ ServerConfig load_config(const StartOptions& options) {
 }
 
 // The default OCR model is a folder of links to the default detector and recogniser; the angle
-// classifier is left out, as in `ocrserve infer` (a link left by an older version goes).
-void assemble_default_ocr_model(const fs::path& models) {
-  const fs::path ocr = models / "ocr";
-  std::error_code ignored;
-  fs::create_directories(ocr, ignored);
-  if (fs::is_symlink(ocr / "cls", ignored)) fs::remove(ocr / "cls", ignored);
-  for (const char* part : {"det", "rec"}) {
-    const fs::path link = ocr / part;
-    // Relative, so that the folder can be moved or installed elsewhere as it is.
-    if (!fs::exists(link)) fs::create_directory_symlink(fs::path("..") / (std::string("ppocr-") + part), link, ignored);
-  }
+// classifier is left out, as in `ocrserve infer` (a link left by an older version goes). It lives
+// in the models folder (installs ship it there); where that folder cannot take it (read-only, or
+// "ocr" is something else), it is made under $TMPDIR instead. Returns the folder.
+fs::path assemble_default_ocr_model(const fs::path& models) {
+  const auto assemble = [&](const fs::path& ocr, const fs::path& packages) {
+    std::error_code ignored;
+    fs::create_directories(ocr, ignored);
+    if (fs::is_symlink(ocr / "cls", ignored)) fs::remove(ocr / "cls", ignored);
+    for (const char* part : {"det", "rec"}) {
+      const fs::path link = ocr / part;
+      if (!fs::exists(link, ignored)) fs::create_directory_symlink(packages / (std::string("ppocr-") + part), link, ignored);
+    }
+    return fs::exists(ocr / "det/deploy.json", ignored) && fs::exists(ocr / "rec/deploy.json", ignored);
+  };
+  // Relative links, so that the folder can be moved or installed elsewhere as it is.
+  if (assemble(models / "ocr", "..")) return models / "ocr";
+  // One folder per models folder and user: servers started from the same models share it.
+  const fs::path elsewhere = fs::temp_directory_path() /
+                             ("ocrserve-default-ocr-" + std::to_string(getuid()) + "-" +
+                              std::to_string(std::hash<std::string>{}(fs::absolute(models).string())));
+  if (assemble(elsewhere, fs::absolute(models))) return elsewhere;
+  throw Error(ErrorKind::internal, "cannot assemble the default ocr model in " + (models / "ocr").string() + " or " +
+                                       elsewhere.string());
 }
 
 void detach_standard_streams(const fs::path& log) {
@@ -112,12 +124,13 @@ std::vector<LoadRequest> startup_models(const StartOptions& options, ServerConfi
   if (list.empty()) {
     // The embedded defaults: det, rec and end-to-end ocr from the packages setup.sh made.
     const fs::path models = default_models_dir();
-    assemble_default_ocr_model(models);
+    const fs::path ocr = assemble_default_ocr_model(models);
     if (config.model_store.empty()) config.model_store = models;
     config.allowed_urls.push_back("file://" + fs::absolute(models).string() + "/.*");
+    config.allowed_urls.push_back("file://" + fs::absolute(ocr).string());
     add("det", "file://" + fs::absolute(models / "ppocr-det").string());
     add("rec", "file://" + fs::absolute(models / "ppocr-rec").string());
-    add("ocr", "file://" + fs::absolute(models / "ocr").string());
+    add("ocr", "file://" + fs::absolute(ocr).string());
     return requests;
   }
   if (config.model_store.empty()) throw Error(ErrorKind::bad_input, "Missing mandatory parameter --model-store");

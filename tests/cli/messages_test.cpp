@@ -89,6 +89,23 @@ TEST(Messages, ConvertRefusesABadArgumentBeforeLoadingPyTorch) {
   if (old_path) setenv("PYTHONPATH", saved.c_str(), 1); else unsetenv("PYTHONPATH");
 }
 
+// Plain `start` serves the default end-to-end model even when the models folder cannot hold its
+// "ocr" folder (read-only, or the name taken): it is assembled under $TMPDIR instead.
+TEST(Messages, StartServesTheDefaultOcrModelWhenTheModelsFolderCannotHoldIt) {
+  test::ScratchDir dir;
+  const fs::path models = dir.path() / "models";
+  fs::create_directories(models);
+  for (const char* package : {"ppocr-det", "ppocr-rec", "ppocr-cls"}) fs::create_directory_symlink(kModels / package, models / package);
+  std::ofstream(models / "ocr") << "a file where the ocr folder would go\n";
+  setenv("OCRSERVE_MODELS", models.c_str(), 1);
+  test::ServerProcess server({}, {}, dir.path());
+  unsetenv("OCRSERVE_MODELS");
+  ASSERT_TRUE(server.ready()) << server.log();
+  const auto reply = test::run_process({"/usr/bin/curl", "-s", "-T", (kDemo / "demo_text_det.jpg").string(),
+                                        "http://127.0.0.1:" + std::to_string(server.inference) + "/predictions/ocr"});
+  EXPECT_NE(reply.out.find("\"text\": \"Octavia Hill\""), std::string::npos) << reply.out << server.log();
+}
+
 // The error examples of docs/cli.md's "Exit codes" section print exactly what they show there.
 TEST(Messages, TheErrorExamplesOfDocsCliMdAreVerbatim) {
   test::ScratchDir dir;
