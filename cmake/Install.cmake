@@ -11,6 +11,12 @@ install(TARGETS ocrserve RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS ocrserve_shared EXPORT ocrserveTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 
+# The TorchScript backend module (built where libtorch was found), in lib/ocrserve/ where the core
+# looks for it when a package names "torchscript".
+if(TARGET ocrserve_torchscript)
+  install(TARGETS ocrserve_torchscript LIBRARY DESTINATION ${OCRSERVE_PRIVATE_LIBDIR})
+endif()
+
 # ONNX Runtime under its SONAME, in lib/ocrserve/ so that it never clashes with another copy.
 file(REAL_PATH ${OnnxRuntime_LIBRARY} _ort_file)
 install(FILES ${_ort_file} DESTINATION ${OCRSERVE_PRIVATE_LIBDIR} RENAME libonnxruntime.so.1)
