@@ -11,6 +11,7 @@
 #include "cli/pipelines.hpp"
 #include "cli/visualize.hpp"
 #include "core/image.hpp"
+#include "model/model_package.hpp"
 #include "ocrserve/error.hpp"
 
 #ifndef OCRSERVE_CONVERT_DIR
@@ -86,11 +87,12 @@ Error missing_dependencies(const std::string& python) {
 // The converted package run by our runtime, drawn as mmdeploy's output_{backend}.jpg.
 void show_runtime_result(const ConvertOptions& options) {
   const fs::path package = options.work_dir;
-  if (!fs::exists(package / "pipeline.json") || !fs::exists(package / "end2end.onnx")) {
-    std::cerr << "ocrserve convert: --show: no ONNX package in " << package.string()
+  if (!fs::exists(package / "deploy.json") || !fs::exists(package / "pipeline.json")) {
+    std::cerr << "ocrserve convert: --show: no package in " << package.string()
               << " (add --dump-info) — only output_pytorch.jpg was written\n";
     return;
   }
+  const std::string backend = ModelPackage::load(package).backend;  // onnxruntime or torchscript
   PackageChoice choice;
   choice.model = package.string();
   Pipelines pipelines = Pipelines::load(choice, {}, 1);
@@ -99,7 +101,7 @@ void show_runtime_result(const ConvertOptions& options) {
   if (pipelines.detector) picture = draw_detections(image, pipelines.detector->detect({image}).front());
   if (pipelines.recognizer) picture = draw_recognition(image, pipelines.recognizer->recognize({image}).front());
   if (picture.empty()) return;
-  write_png(picture, package / "output_onnxruntime.jpg");
+  write_png(picture, package / ("output_" + backend + ".jpg"));
 }
 
 void run_convert(const ConvertOptions& options) {
@@ -142,10 +144,14 @@ void add_convert_command(CLI::App& app) {
   command->add_option("checkpoint", options->checkpoint, "MMOCR checkpoint (.pth) or random[:SEED]");
   command->add_option("img", options->image, "Image to trace the network with (and to --show)");
   command->add_option("--work-dir", options->work_dir, "Output directory")->capture_default_str();
-  command->add_option("--device", options->device, "Only cpu is supported")->capture_default_str();
+  command->add_option("--device", options->device,
+                      "Only cpu: networks are exported on the CPU (a TorchScript package runs on a GPU with "
+                      "infer/eval/bench --device cuda)")
+      ->capture_default_str();
   command->add_flag("--dump-info", options->dump_info, "Write the SDK files (deploy.json, pipeline.json, detail.json)");
   command->add_flag("--show", options->show,
-                    "Write output_pytorch.jpg (PyTorch) and output_onnxruntime.jpg (the package in ocrserve) for IMG");
+                    "Write output_pytorch.jpg (PyTorch) and output_onnxruntime.jpg or output_torchscript.jpg (the "
+                    "package in ocrserve) for IMG");
   command->add_flag("--list", options->list, "List the MMOCR configs the converter knows");
   command->callback([options] {
     if (!options->list && (options->deploy_cfg.empty() || options->model_cfg.empty() || options->checkpoint.empty() ||

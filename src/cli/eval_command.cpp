@@ -112,8 +112,7 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
 
 Json evaluate_recognition(const EvalOptions& options) {
   const auto samples = load_recognition_dataset(options.dataset);
-  Recognizer recognizer(options.pipeline.packages.model,
-                        BackendOptions{options.pipeline.threads, true, default_session_cache_dir()});
+  Recognizer recognizer(options.pipeline.packages.model, options.pipeline.backend_options());
   RecognitionCounts counts;
   Progress progress(samples.size());
   for (const auto& sample : samples) {

@@ -45,9 +45,14 @@ Pipelines Pipelines::load(const PackageChoice& choice, const BackendOptions& bac
   return pipelines;
 }
 
+BackendOptions PipelineFlags::backend_options() const {
+  BackendOptions options{threads, true, default_session_cache_dir()};
+  options.device = device;
+  return options;
+}
+
 Pipelines Pipelines::load(const PipelineFlags& flags) {
-  return load(flags.packages, BackendOptions{flags.threads, true, default_session_cache_dir()}, flags.batch_size,
-              flags.min_text_score);
+  return load(flags.packages, flags.backend_options(), flags.batch_size, flags.min_text_score);
 }
 
 void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
@@ -74,6 +79,10 @@ void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
   command->add_option("-b,--batch-size", batch_size, "Text lines per recognition batch")->default_val(1)->check(CLI::Range(1, 1024));
   command->add_option("--min-text-score", min_text_score, "End-to-end OCR drops lines recognised with a lower score")
       ->default_val(0.5)->check(CLI::Range(0.0, 1.0));
+  command->add_option("--device", device,
+                      "Where the networks run: cpu, or cuda / cuda:N for TorchScript packages with a CUDA build of "
+                      "libtorch (mmdeploy's device)")
+      ->default_val("cpu");
 }
 
 const char* Pipelines::name() const {

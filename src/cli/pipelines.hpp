@@ -25,10 +25,13 @@ struct PipelineFlags {
   int threads = default_inference_threads();
   size_t batch_size = 1;
   float min_text_score = 0.5f;
+  std::string device = "cpu";  // BackendOptions::device: "cpu" or "cuda[:N]"
 
-  // Adds -m/--model (with `model_help`), -r, -c, --use-angle-cls, the --det-* settings, -t, -b
-  // and --min-text-score to `command`.
+  // Adds -m/--model (with `model_help`), -r, -c, --use-angle-cls, the --det-* settings, -t, -b,
+  // --min-text-score and --device to `command`.
   void add_to(CLI::App* command, const std::string& model_help);
+  // The threads and device chosen, with the default session cache.
+  BackendOptions backend_options() const;
 };
 
 struct Pipelines {
