@@ -11,7 +11,6 @@
 #include <optional>
 #include <vector>
 
-#include <spdlog/spdlog.h>
 
 #include "core/registry.hpp"
 #include "ocrserve/error.hpp"
@@ -101,10 +100,6 @@ std::optional<std::string> open_module(const BackendModuleInfo& module) {
   if (!entry(OCRSERVE_VERSION_STRING, kBackendModuleAbi, &add_to_registry)) {
     return std::string(module.file) + " was built for another version of ocrserve than " OCRSERVE_VERSION_STRING
                                       "; install the module built with this ocrserve";
-  }
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(entry), &info) && info.dli_fname) {
-    spdlog::debug("backend \"{}\": loaded {}", module.backend, info.dli_fname);
   }
   return std::nullopt;
 }
