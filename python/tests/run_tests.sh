@@ -65,7 +65,8 @@ if ldd "$library" | grep -q libasan; then
   stdcxx=$(ldd "$library" | awk '/libstdc\+\+/ { print $3; exit }')
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)${stdcxx:+:$stdcxx}${LD_PRELOAD:+:$LD_PRELOAD}"
   export LD_PRELOAD
-  export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+  # Last, so that it wins over a detect_leaks=1 the caller set (scripts/test.sh does).
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 fi
 
 cd "$repo"

@@ -26,7 +26,7 @@ int status_of(ErrorKind kind) {
   return OCRSERVE_E_FAIL;
 }
 
-int channels_of(ocrserve_pixel_format_t format) {
+int channels_of(int format) {
   switch (format) {
     case OCRSERVE_PIXEL_FORMAT_BGR:
     case OCRSERVE_PIXEL_FORMAT_RGB: return 3;
@@ -40,23 +40,27 @@ int channels_of(ocrserve_pixel_format_t format) {
 
 cv::Mat to_bgr(const ocrserve_mat_t& mat, int index) {
   const std::string which = "image " + std::to_string(index) + ": ";
+  // A caller may put any number in the enum's place: read it as the int it is stored as.
+  int format = 0, type = 0;
+  std::memcpy(&format, &mat.format, sizeof format);
+  std::memcpy(&type, &mat.type, sizeof type);
   if (!mat.data) throw Error(ErrorKind::bad_input, which + "data is NULL");
   if (mat.height <= 0 || mat.width <= 0) {
     throw Error(ErrorKind::bad_input, which + "height and width must be positive (got " +
                                           std::to_string(mat.height) + "x" + std::to_string(mat.width) + ")");
   }
-  if (mat.type != OCRSERVE_DATA_TYPE_UINT8) throw Error(ErrorKind::unsupported, which + "only UINT8 pixels are supported");
-  const int channels = channels_of(mat.format);
-  if (channels == 0) throw Error(ErrorKind::unsupported, which + "unknown pixel format " + std::to_string(mat.format));
+  if (type != OCRSERVE_DATA_TYPE_UINT8) throw Error(ErrorKind::unsupported, which + "only UINT8 pixels are supported");
+  const int channels = channels_of(format);
+  if (channels == 0) throw Error(ErrorKind::unsupported, which + "unknown pixel format " + std::to_string(format));
   if (mat.channel != channels) {
-    throw Error(ErrorKind::bad_input, which + "pixel format " + std::to_string(mat.format) + " has " +
+    throw Error(ErrorKind::bad_input, which + "pixel format " + std::to_string(format) + " has " +
                                           std::to_string(channels) + " channel(s), not " + std::to_string(mat.channel));
   }
-  const bool yuv = mat.format == OCRSERVE_PIXEL_FORMAT_NV12 || mat.format == OCRSERVE_PIXEL_FORMAT_NV21;
+  const bool yuv = format == OCRSERVE_PIXEL_FORMAT_NV12 || format == OCRSERVE_PIXEL_FORMAT_NV21;
   if (yuv && (mat.height % 2 || mat.width % 2)) throw Error(ErrorKind::bad_input, which + "NV12/NV21 sizes must be even");
   const cv::Mat wrapped(yuv ? mat.height * 3 / 2 : mat.height, mat.width, CV_8UC(channels), mat.data);
   cv::Mat bgr;
-  switch (mat.format) {
+  switch (format) {
     case OCRSERVE_PIXEL_FORMAT_BGR: return wrapped;
     case OCRSERVE_PIXEL_FORMAT_RGB: cv::cvtColor(wrapped, bgr, cv::COLOR_RGB2BGR); break;
     case OCRSERVE_PIXEL_FORMAT_GRAYSCALE: cv::cvtColor(wrapped, bgr, cv::COLOR_GRAY2BGR); break;

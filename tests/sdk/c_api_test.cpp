@@ -3,6 +3,7 @@
 // the C++ pipeline they wrap.
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -106,8 +107,11 @@ TEST_F(CApi, MalformedImagesAreRefusedWithTheImageNamed) {
   mat = wrap(image_, OCRSERVE_PIXEL_FORMAT_BGRA);  // 3 channels given, BGRA has 4
   EXPECT_EQ(detect(detector_, mat).status, OCRSERVE_E_INVALID_ARG);
   EXPECT_NE(std::string(ocrserve_last_error()).find("not 3"), std::string::npos) << ocrserve_last_error();
-  mat = wrap(image_, static_cast<ocrserve_pixel_format_t>(42));
+  mat = wrap(image_, OCRSERVE_PIXEL_FORMAT_BGR);
+  const int unknown_format = 42;  // what a caller's C code may store there
+  std::memcpy(&mat.format, &unknown_format, sizeof unknown_format);
   EXPECT_EQ(detect(detector_, mat).status, OCRSERVE_E_NOT_SUPPORTED);
+  EXPECT_STREQ(ocrserve_last_error(), "image 0: unknown pixel format 42");
 
   ocrserve_text_detection_t* boxes = nullptr;
   int* counts = nullptr;
