@@ -71,4 +71,5 @@ fi
 
 cd "$repo"
 # -p no:cacheprovider: no .pytest_cache written into the tree.
-"$PYTHON" -m pytest -q -p no:cacheprovider "$package/tests" "$@"
+# -u and the fault handler: should the interpreter die of a signal, the test it was in is shown.
+PYTHONFAULTHANDLER=1 "$PYTHON" -u -m pytest -q -p no:cacheprovider "$package/tests" "$@"
