@@ -13,6 +13,11 @@ struct Point {
 // A closed polygon, vertices clockwise in image coordinates (y down), first vertex top-left-most.
 using Polygon = std::vector<Point>;
 
+// The 4 corners of a region, clockwise from its top-left one: a 4-point polygon as it is (the
+// detectors' boxes), else its minimum-area rectangle; 4 points at the origin for fewer than 3
+// points. The quadrilateral recognition cuts out, and what the C and Python APIs hand out.
+Polygon quadrilateral(const Polygon& polygon);
+
 struct DetectedText {
   Polygon polygon;
   float score = 0;  // mean text probability inside the polygon

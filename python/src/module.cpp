@@ -138,36 +138,6 @@ BackendOptions backend_options(const std::string& device_name, int device_id) {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-// 4 corners clockwise from the top-left (smallest x + y). Polygons of 4 points are the
-// detector's boxes already in that order; others get their minimum-area rectangle.
-std::array<Point, 4> quadrilateral(const Polygon& polygon) {
-  std::array<Point, 4> corners{};
-  if (polygon.size() == 4) {
-    std::copy(polygon.begin(), polygon.end(), corners.begin());
-    return corners;
-  }
-  if (polygon.empty()) return corners;
-  std::vector<cv::Point2f> points;
-  points.reserve(polygon.size());
-  for (const auto& p : polygon) points.emplace_back(p.x, p.y);
-  cv::Point2f box[4];
-  cv::minAreaRect(points).points(box);
-  // As the detectors order their polygons: clockwise in image coordinates (y down, a positive
-  // shoelace sum), then turned to start at the smallest x + y.
-  double twice_area = 0;
-  for (int i = 0; i < 4; ++i) {
-    const cv::Point2f& a = box[i];
-    const cv::Point2f& b = box[(i + 1) % 4];
-    twice_area += static_cast<double>(a.x) * b.y - static_cast<double>(b.x) * a.y;
-  }
-  if (twice_area < 0) std::reverse(std::begin(box), std::end(box));
-  const auto first = std::min_element(std::begin(box), std::end(box),
-                                      [](const cv::Point2f& a, const cv::Point2f& b) { return a.x + a.y < b.x + b.y; });
-  std::rotate(std::begin(box), first, std::end(box));
-  for (int i = 0; i < 4; ++i) corners[i] = {box[i].x, box[i].y};
-  return corners;
-}
-
 py::array_t<float> detections_array(const DetectionResult& result) {
   py::array_t<float> array({static_cast<py::ssize_t>(result.size()), py::ssize_t{9}});
   auto out = array.mutable_unchecked<2>();

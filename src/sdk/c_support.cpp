@@ -7,7 +7,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "ocrserve/error.hpp"
-#include "transform/crop.hpp"
 
 namespace ocrserve::c_api {
 
@@ -118,12 +117,8 @@ BackendOptions backend_options(const char* device_name, int device_id) {
 }
 
 void to_bbox(const Polygon& polygon, ocrserve_point_t bbox[4]) {
-  if (polygon.size() < 3) {
-    for (int i = 0; i < 4; ++i) bbox[i] = {0, 0};
-    return;
-  }
-  const auto quad = text_region_quad(polygon);
-  for (int i = 0; i < 4; ++i) bbox[i] = {quad[i].x, quad[i].y};
+  const Polygon corners = quadrilateral(polygon);
+  for (int i = 0; i < 4; ++i) bbox[i] = {corners[i].x, corners[i].y};
 }
 
 Polygon to_polygon(const ocrserve_point_t bbox[4]) {

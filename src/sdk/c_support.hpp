@@ -35,7 +35,7 @@ std::vector<cv::Mat> to_bgr(const ocrserve_mat_t* mats, int count);
 // "cpu" stays "cpu"; "cuda" with id N becomes "cuda:N". Threads: default_inference_threads().
 BackendOptions backend_options(const char* device_name, int device_id);
 
-// The quadrilateral of a region, clockwise from its top-left corner.
+// quadrilateral(polygon) as the C struct's 4 points.
 void to_bbox(const Polygon& polygon, ocrserve_point_t bbox[4]);
 Polygon to_polygon(const ocrserve_point_t bbox[4]);
 

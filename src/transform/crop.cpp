@@ -24,6 +24,13 @@ std::array<cv::Point2f, 4> text_region_quad(const Polygon& polygon) {
   return {quad[0], quad[1], quad[3], quad[2]};
 }
 
+Polygon quadrilateral(const Polygon& polygon) {
+  if (polygon.size() < 3) return Polygon(4);
+  Polygon corners;
+  for (const cv::Point2f& corner : text_region_quad(polygon)) corners.push_back({corner.x, corner.y});
+  return corners;
+}
+
 namespace {
 
 float distance(cv::Point2f a, cv::Point2f b) { return std::hypot(a.x - b.x, a.y - b.y); }
