@@ -61,8 +61,11 @@ fi
 # allocations; and libstdc++ with it, or ASan finds no __cxa_throw to wrap (python3 does not
 # load libstdc++ itself) and aborts at the first C++ exception. Python keeps objects until exit
 # by design, so leaks are not reported.
-if ldd "$library" | grep -q libasan; then
-  stdcxx=$(ldd "$library" | awk '/libstdc\+\+/ { print $3; exit }')
+# ldd's output is read whole first: `ldd | grep -q` under pipefail is false whenever grep exits
+# before ldd has written everything (ldd dies of SIGPIPE), which happens under load.
+libraries=$(ldd "$library")
+if grep -q libasan <<<"$libraries"; then
+  stdcxx=$(awk '/libstdc\+\+/ { print $3; exit }' <<<"$libraries")
   LD_PRELOAD="$(gcc -print-file-name=libasan.so)${stdcxx:+:$stdcxx}${LD_PRELOAD:+:$LD_PRELOAD}"
   export LD_PRELOAD
   # Last, so that it wins over a detect_leaks=1 the caller set (scripts/test.sh does).
@@ -71,5 +74,6 @@ fi
 
 cd "$repo"
 # -p no:cacheprovider: no .pytest_cache written into the tree.
-# -u and the fault handler: should the interpreter die of a signal, the test it was in is shown.
-PYTHONFAULTHANDLER=1 "$PYTHON" -u -m pytest -q -p no:cacheprovider "$package/tests" "$@"
+# -u, the fault handler and --capture=sys: should the interpreter die of a signal, even while
+# importing conftest.py, what it printed and where it was reach the real stderr.
+PYTHONFAULTHANDLER=1 "$PYTHON" -u -m pytest -q --capture=sys -p no:cacheprovider "$package/tests" "$@"
