@@ -104,7 +104,9 @@ void detach_standard_streams(const fs::path& log) {
   }
 }
 
-// What to load at start-up: --models, else load_models, else the default models.
+// What to load at start-up: --models, else load_models; with neither, nothing when a model
+// store is named (TorchServe's behaviour: models come later, over the management API), else
+// the default models.
 std::vector<LoadRequest> startup_models(const StartOptions& options, ServerConfig& config) {
   std::string list;
   for (const auto& item : options.models) list += (list.empty() ? "" : ",") + item;
@@ -121,6 +123,10 @@ std::vector<LoadRequest> startup_models(const StartOptions& options, ServerConfi
   auto add = [&](const std::string& name, const std::string& url) {
     requests.push_back({url, name, settings, workers, true});
   };
+  if (list.empty() && !config.model_store.empty()) {
+    spdlog::info("no models to load at start-up: --model-store without --models (or load_models)");
+    return requests;
+  }
   if (list.empty()) {
     // The embedded defaults: det, rec and end-to-end ocr from the packages setup.sh made.
     const fs::path models = default_models_dir();
@@ -304,7 +310,7 @@ void add_server_commands(CLI::App& app) {
   CLI::App* start = app.add_subcommand("start", "Start the TorchServe-compatible model server");
   start->footer(
       "Starts the model server (TorchServe-compatible REST APIs: inference :8080, management :8081, metrics :8082). "
-      "Without --models it serves the default models det, rec and ocr (end-to-end). Runs in the background unless --foreground; "
+      "Without --models and --model-store it serves the default models det, rec and ocr (end-to-end); with --model-store alone it loads nothing (register models over the API). Runs in the background unless --foreground; "
       "SIGTERM (or `ocrserve stop`) finishes in-flight requests, then exits 0.");
   start->add_option("--model-store", options->model_store, "Folder of .mar archives and package folders");
   start->add_option("--models", options->models,

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
 #include "serve/server_log.hpp"
 
@@ -88,7 +89,67 @@ const char* const kAcceptedIgnored[] = {"netty_client_threads", "default_startup
                                         "number_of_gpu", "workflow_store", "model_server_home", "use_native_io",
                                         "io_ratio"};
 
+// TorchServe reads these numbers with Gson's getAsInt, which takes 4 as well as "4".
+size_t model_setting_number(const Json& value, const std::string& where) {
+  if (value.is_number_unsigned()) return value.get<size_t>();
+  if (value.is_string()) return parse_size(value.get<std::string>(), where);
+  throw Error(ErrorKind::bad_input, "config: " + where + ": expected a non-negative integer");
+}
+
+// Keys of TorchServe's per-model block that ocrserve reads without effect (GPU, Python handler
+// and large-model settings); any other unknown key is reported.
+const char* const kIgnoredModelKeys[] = {"marName", "deviceType", "deviceIds", "parallelLevel", "parallelType",
+                                         "startupTimeout", "maxRetryTimeoutInSec", "clientTimeoutInMills",
+                                         "jobQueueSize", "useJobTicket", "continuousBatching"};
+
+std::map<std::string, std::map<std::string, ModelSettings>> parse_models_block(const std::string& text,
+                                                                             std::vector<std::string>& warnings) {
+  Json block;
+  try {
+    block = parse_json(text, "config: models");
+  } catch (const Error& e) {
+    throw Error(ErrorKind::bad_input, e.what());
+  }
+  if (!block.is_object()) throw Error(ErrorKind::bad_input, "config: models: expected a JSON object of model names");
+  std::map<std::string, std::map<std::string, ModelSettings>> models;
+  for (const auto& [name, versions] : block.items()) {
+    if (!versions.is_object()) throw Error(ErrorKind::bad_input, "config: models: " + name + ": expected an object of versions");
+    for (const auto& [version, entry] : versions.items()) {
+      const std::string where = "models: " + name + " " + version;
+      if (!entry.is_object()) throw Error(ErrorKind::bad_input, "config: " + where + ": expected an object");
+      ModelSettings settings;
+      for (const auto& [key, value] : entry.items()) {
+        const std::string field = where + " " + key;
+        if (key == "minWorkers") settings.min_workers = model_setting_number(value, field);
+        else if (key == "maxWorkers") settings.max_workers = model_setting_number(value, field);
+        else if (key == "batchSize") settings.batch_size = std::max<size_t>(1, model_setting_number(value, field));
+        else if (key == "maxBatchDelay") settings.max_batch_delay = std::chrono::milliseconds(model_setting_number(value, field));
+        else if (key == "responseTimeout") settings.response_timeout = std::chrono::seconds(model_setting_number(value, field));
+        else if (key == "defaultVersion") {
+          if (!value.is_boolean()) throw Error(ErrorKind::bad_input, "config: " + field + ": expected true or false");
+          settings.default_version = value.get<bool>();
+        } else if (std::none_of(std::begin(kIgnoredModelKeys), std::end(kIgnoredModelKeys),
+                                [&](const char* k) { return key == k; })) {
+          warnings.push_back("config: " + field + ": unknown key ignored");
+        }
+      }
+      if (settings.min_workers && settings.max_workers && *settings.max_workers < *settings.min_workers) {
+        throw Error(ErrorKind::bad_input, "config: " + where + ": maxWorkers cannot be less than minWorkers");
+      }
+      models[name][version] = settings;
+    }
+  }
+  return models;
+}
+
 }  // namespace
+
+const ModelSettings* ServerConfig::model_settings(const std::string& name, const std::string& version) const {
+  const auto model = models.find(name);
+  if (model == models.end()) return nullptr;
+  const auto entry = model->second.find(version);
+  return entry == model->second.end() ? nullptr : &entry->second;
+}
 
 size_t ServingLimits::workers_per_model() const {
   // A worker beyond the cores adds memory, not throughput.
@@ -155,6 +216,7 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
   else if (key == "job_queue_size") job_queue_size = parse_size(value, key);
   else if (key == "model_store") model_store = value;
   else if (key == "load_models") load_models = value;
+  else if (key == "models") models = parse_models_block(value, warnings);
   else if (key == "default_workers_per_model") default_workers_per_model = parse_size(value, key);
   else if (key == "max_request_size") max_request_size = parse_size(value, key);
   else if (key == "max_response_size") max_response_size = parse_size(value, key);

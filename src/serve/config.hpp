@@ -34,6 +34,19 @@ struct ServingLimits {
   size_t workers_per_model() const;
 };
 
+// One model version's entry in config.properties' `models={...}` block (TorchServe's keys:
+// {"NAME": {"VERSION": {"minWorkers": 1, "maxWorkers": 1, "batchSize": 4, "maxBatchDelay": 100,
+// "responseTimeout": 120, "defaultVersion": true, "marName": "NAME.mar"}}}). It applies to the
+// models loaded at start-up, as in TorchServe; what is unset keeps the command line's value.
+struct ModelSettings {
+  std::optional<size_t> min_workers;
+  std::optional<size_t> max_workers;
+  std::optional<size_t> batch_size;
+  std::optional<std::chrono::milliseconds> max_batch_delay;
+  std::optional<std::chrono::seconds> response_timeout;
+  bool default_version = false;
+};
+
 struct ServerConfig {
   Address inference{"127.0.0.1", 8080};
   Address management{"127.0.0.1", 8081};
@@ -56,7 +69,11 @@ struct ServerConfig {
   std::string log_level = "info";                  // log_level: trace, debug, info, warn, error, critical, off
   bool enable_web_ui = true;                       // enable_web_ui: GET / on the inference port serves the web page
   ServingLimits limits;
+  std::map<std::string, std::map<std::string, ModelSettings>> models;  // models: name -> version -> settings
   std::vector<std::string> warnings;               // unknown keys, ignored values
+
+  // The models={...} entry of this name and version, if any.
+  const ModelSettings* model_settings(const std::string& name, const std::string& version) const;
 
   // Reads a Java .properties file over the defaults; Error(not_found/bad_input) naming the key.
   static ServerConfig load(const std::filesystem::path& file);

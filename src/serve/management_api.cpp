@@ -1,6 +1,7 @@
 // The management API (:8081): list, describe, register, scale, unregister, set-default.
 #include <chrono>
 #include <ctime>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -30,6 +31,42 @@ std::optional<long> int_param(const HttpRequest& request, const Json& body, cons
 std::string string_param(const HttpRequest& request, const Json& body, const std::string& name) {
   if (body.contains(name) && body[name].is_string()) return body[name].get<std::string>();
   return request.query_value(name);
+}
+
+// Java's Boolean.parseBoolean, as TorchServe reads `synchronous`: "true" in any case is true,
+// anything else false; absent gives `absent`.
+bool bool_param(const HttpRequest& request, const Json& body, const std::string& name, bool absent) {
+  std::string text;
+  if (body.contains(name)) text = body[name].is_string() ? body[name].get<std::string>() : body[name].dump();
+  else if (request.query.count(name)) text = request.query_value(name);
+  else return absent;
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text == "true";
+}
+
+// What a management call answers, and what it still does on the management thread once the
+// answer is sent: starting workers after a 202 (asynchronous registration and scaling).
+struct ManagementReply {
+  HttpResponse response;
+  std::function<void()> then;
+
+  ManagementReply(HttpResponse answer) : response(std::move(answer)) {}  // NOLINT: most calls only answer
+  ManagementReply(HttpResponse answer, std::function<void()> after) : response(std::move(answer)), then(std::move(after)) {}
+};
+
+// TorchServe's answer when workers start after the reply.
+HttpResponse processing_worker_updates() { return status_response(202, "Processing worker updates..."); }
+
+// Starts `count` workers of a registered model, after the reply: failures can only be logged.
+std::function<void()> start_workers_later(std::shared_ptr<ServedModel> model, size_t count) {
+  return [model = std::move(model), count] {
+    try {
+      model->runner->scale(count);
+      spdlog::info("scaled model {} version {} to {} worker(s)", model->name, model->version, count);
+    } catch (const std::exception& e) {
+      spdlog::error("model {} version {}: starting {} worker(s) failed: {}", model->name, model->version, count, e.what());
+    }
+  };
 }
 
 std::string iso_time(std::chrono::system_clock::time_point time) {
@@ -97,7 +134,9 @@ HttpResponse list_models(Server& server, const HttpRequest& request) {
   return json_response(200, body);
 }
 
-HttpResponse register_model(Server& server, const HttpRequest& request) {
+// synchronous (TorchServe's default: true) waits for the workers; false registers the model with
+// none, answers 202, then starts them.
+ManagementReply register_model(Server& server, const HttpRequest& request) {
   if (!server.config().enable_model_api) {
     return error_response(405, "MethodNotAllowedException",
                           "Model API is disabled: start ocrserve with enable_model_api=true (or --enable-model-api) to register models");
@@ -126,12 +165,20 @@ HttpResponse register_model(Server& server, const HttpRequest& request) {
   } catch (const Error& e) {
     return error_response(400, "BadRequestException", e.what());
   }
+  const bool synchronous = bool_param(request, body, "synchronous", true);
+  const size_t initial_workers = load.workers;
+  if (!synchronous) load.workers = 0;  // started after the 202
   try {
     const auto start = std::chrono::steady_clock::now();
     auto model = load_model(load, server.config());
     const std::string name = model->name, version = model->version;
     const size_t workers = model->runner->worker_count();
-    server.registry().add(std::move(model));
+    if (!synchronous && initial_workers > 0) model->min_workers = model->max_workers = initial_workers;
+    server.registry().add(model);
+    if (!synchronous && initial_workers > 0) {
+      spdlog::info("registered model {} version {} from {}; starting {} worker(s)", name, version, url, initial_workers);
+      return {processing_worker_updates(), start_workers_later(std::move(model), initial_workers)};
+    }
     spdlog::info("registered model {} version {} from {} with {} worker(s) in {} ms", name, version, url, workers,
                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
     if (workers == 0) {
@@ -149,7 +196,8 @@ HttpResponse register_model(Server& server, const HttpRequest& request) {
   }
 }
 
-HttpResponse scale_model(Server& server, const HttpRequest& request, const std::string& name, const std::string& version) {
+// synchronous (TorchServe's default: false) waits for the workers; otherwise 202 first.
+ManagementReply scale_model(Server& server, const HttpRequest& request, const std::string& name, const std::string& version) {
   std::shared_ptr<ServedModel> model;
   try {
     model = server.registry().find(name, version.empty() ? request.query_value("model_version") : version);
@@ -169,8 +217,12 @@ HttpResponse scale_model(Server& server, const HttpRequest& request, const std::
     return error_response(400, "BadRequestException", "min_worker cannot exceed " + std::to_string(limit) +
                                                           " (ocrserve_max_workers_per_model).");
   }
+  if (!bool_param(request, Json::object(), "synchronous", false)) {
+    model->min_workers = min_workers;
+    model->max_workers = max_workers;
+    return {processing_worker_updates(), start_workers_later(std::move(model), min_workers)};
+  }
   try {
-    // Workers are cheap to start (well under a second), so scaling is always done before answering.
     model->runner->scale(min_workers);
   } catch (const Error& e) {
     return error_response(500, "InternalServerException", "Failed to start workers for model " + name + ": " + e.what());
@@ -232,11 +284,17 @@ HttpHandler management_api(Server& server) {
     // Loading, scaling and unloading take seconds: they run on the management thread.
     const auto off_io_thread = [&](auto work) {
       server.management_tasks().post([work, request = std::make_shared<HttpRequest>(std::move(request)), respond] {
+        std::function<void()> then;
         try {
-          respond(work(*request));
+          ManagementReply reply = work(*request);
+          then = std::move(reply.then);
+          respond(std::move(reply.response));
         } catch (const std::exception& e) {  // every request gets an answer, whatever fails
           respond(error_response(500, "InternalServerException", e.what()));
         }
+        // Still on the management thread: a later management call waits for it, as it waits
+        // for a synchronous one.
+        if (then) then();
       });
     };
     if (parts.size() == 1) {
@@ -270,7 +328,8 @@ HttpHandler management_api(Server& server) {
         return off_io_thread([&server, name, version](const HttpRequest& r) { return scale_model(server, r, name, version); });
       }
       if (parts.size() <= 3 && method == "DELETE") {
-        return off_io_thread([&server, name, version](const HttpRequest&) { return unregister_model(server, name, version); });
+        return off_io_thread(
+            [&server, name, version](const HttpRequest&) { return ManagementReply(unregister_model(server, name, version)); });
       }
     }
     respond(error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document."));

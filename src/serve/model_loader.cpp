@@ -82,11 +82,14 @@ ServableSpec spec_for(const fs::path& root, const std::string& handler, const st
 
 std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const ServerConfig& config) {
   if (!request.name.empty() && !valid_model_name(request.name)) throw invalid_model_name(request.name);
-  if (request.workers > config.limits.workers_per_model()) {
-    throw Error(ErrorKind::bad_input, std::to_string(request.workers) + " workers exceed the limit of " +
-                                          std::to_string(config.limits.workers_per_model()) +
-                                          " per model (ocrserve_max_workers_per_model)");
-  }
+  const auto check_workers = [&](size_t workers) {
+    if (workers > config.limits.workers_per_model()) {
+      throw Error(ErrorKind::bad_input, std::to_string(workers) + " workers exceed the limit of " +
+                                            std::to_string(config.limits.workers_per_model()) +
+                                            " per model (ocrserve_max_workers_per_model)");
+    }
+  };
+  check_workers(request.workers);  // before the archive is even read
   const fs::path path = resolve(request.url, config);
   auto model = std::make_shared<ServedModel>();
   model->url = request.url;
@@ -116,9 +119,20 @@ std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const Server
   spec.backend.cache_dir = default_session_cache_dir();
   spec.backend.release_memory_after_run = true;  // a server's idle memory is what it holds between requests
   spec.limits = config.limits.image;
-  model->runner = std::make_unique<ModelRunner>(spec, request.settings);
-  model->min_workers = model->max_workers = request.workers;
-  model->runner->scale(request.workers);
+  RunnerSettings settings = request.settings;
+  size_t workers = request.workers, max_workers = request.workers;
+  if (const ModelSettings* configured = request.at_startup ? config.model_settings(model->name, model->version) : nullptr) {
+    workers = configured->min_workers.value_or(workers);
+    max_workers = std::max(workers, configured->max_workers.value_or(workers));
+    settings.batch_size = configured->batch_size.value_or(settings.batch_size);
+    settings.max_batch_delay = configured->max_batch_delay.value_or(settings.max_batch_delay);
+    settings.response_timeout = configured->response_timeout.value_or(settings.response_timeout);
+    check_workers(workers);
+  }
+  model->runner = std::make_unique<ModelRunner>(spec, settings);
+  model->min_workers = workers;
+  model->max_workers = max_workers;
+  model->runner->scale(workers);
   return model;
 }
 

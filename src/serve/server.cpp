@@ -47,7 +47,12 @@ void Server::load(const std::vector<LoadRequest>& requests) {
   std::optional<Error> failure;
   for (auto& future : loading) {
     try {
-      registry_.add(future.get());
+      auto model = future.get();
+      const std::string name = model->name, version = model->version;
+      registry_.add(std::move(model));
+      // models={...} may make a later version the default; the first one loaded is otherwise.
+      const ModelSettings* configured = config_.model_settings(name, version);
+      if (configured && configured->default_version) registry_.set_default(name, version);
     } catch (const Error& e) {
       if (!failure) failure = e;
     }

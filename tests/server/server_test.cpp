@@ -205,7 +205,7 @@ TEST_F(ServerTest, ManagementListsDescribesScalesAndGuardsRegistration) {
   EXPECT_EQ(json::parse(scaled.body)["status"], "Workers scaled to 2 for model: crnn");
   EXPECT_EQ(json::parse(http(server.management, "GET", "/models/crnn").body)[0]["workers"].size(), 2u);
   EXPECT_EQ(http(server.management, "PUT", "/models/crnn?min_worker=3&max_worker=1").status, 400);
-  EXPECT_EQ(http(server.management, "PUT", "/models/crnn?min_worker=1").status, 200);
+  EXPECT_EQ(http(server.management, "PUT", "/models/crnn?min_worker=1&synchronous=TRUE").status, 200);
   EXPECT_EQ(http(server.inference, "POST", "/predictions/crnn", image("demo_text_recog.jpg")).status, 200);
 
   // Registration is off unless enabled, as in TorchServe 0.11.1+.
@@ -214,6 +214,82 @@ TEST_F(ServerTest, ManagementListsDescribesScalesAndGuardsRegistration) {
   EXPECT_EQ(json::parse(refused.body)["type"], "MethodNotAllowedException");
   EXPECT_EQ(http(server.management, "DELETE", "/models/crnn").status, 405);
   EXPECT_EQ(http(server.management, "GET", "/models/ghost").status, 404);
+}
+
+// TorchServe scales asynchronously unless asked (synchronous defaults to false for PUT and to true
+// for registration): 202 at once, the workers afterwards. Management calls run one after another,
+// so a later synchronous call's answer means the earlier work is done.
+TEST_F(ServerTest, AsynchronousScalingAndRegistrationAnswer202ThenStartWorkers) {
+  archive("ppocr-rec", "crnn");
+  archive("ppocr-det", "dbnet");
+  ServerProcess server({"--model-store", (dir_ / "store").string(), "--models", "crnn=crnn.mar", "--enable-model-api"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+
+  const auto scaling = http(server.management, "PUT", "/models/crnn?min_worker=3&max_worker=4");
+  EXPECT_EQ(scaling.status, 202) << scaling.body;
+  EXPECT_EQ(json::parse(scaling.body)["status"], "Processing worker updates...");
+  const auto registering = http(server.management, "POST", "/models?url=dbnet.mar&initial_workers=2&synchronous=false");
+  EXPECT_EQ(registering.status, 202) << registering.body;
+  EXPECT_EQ(json::parse(registering.body)["status"], "Processing worker updates...");
+  // Registered before the answer: a second registration of it is a conflict, not a new model.
+  EXPECT_EQ(http(server.management, "POST", "/models?url=dbnet.mar").status, 409);
+
+  const auto crnn = json::parse(http(server.management, "GET", "/models/crnn").body)[0];
+  EXPECT_EQ(crnn["workers"].size(), 3u);
+  EXPECT_EQ(crnn["minWorkers"], 3);
+  EXPECT_EQ(crnn["maxWorkers"], 4);
+  const auto dbnet = json::parse(http(server.management, "GET", "/models/dbnet").body)[0];
+  EXPECT_EQ(dbnet["workers"].size(), 2u);
+  EXPECT_EQ(dbnet["minWorkers"], 2);
+  EXPECT_EQ(http(server.inference, "POST", "/predictions/dbnet", image("demo_text_det.jpg")).status, 200);
+
+  // A registration that fails is still answered with its error, never with 202.
+  EXPECT_EQ(http(server.management, "POST", "/models?url=ghost.mar&initial_workers=1&synchronous=false").status, 404);
+  const auto json_body = http(server.management, "POST", "/models", R"({"url": "crnn.mar", "model_name": "crnn_b",
+      "initial_workers": 1, "synchronous": "false"})", "application/json");
+  EXPECT_EQ(json_body.status, 202) << json_body.body;
+  EXPECT_EQ(http(server.management, "PUT", "/models/crnn?min_worker=1&synchronous=true").status, 200);
+  EXPECT_EQ(json::parse(http(server.management, "GET", "/models/crnn_b").body)[0]["workers"].size(), 1u);
+}
+
+// --model-store without --models loads nothing, as TorchServe does (models come over the API).
+TEST_F(ServerTest, ModelStoreWithoutModelsLoadsNothing) {
+  archive("ppocr-rec", "crnn");
+  ServerProcess server({"--model-store", (dir_ / "store").string()}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  EXPECT_EQ(json::parse(http(server.management, "GET", "/models").body), json::parse(R"({"models": []})"));
+  EXPECT_EQ(http(server.inference, "GET", "/ping").status, 200);
+  EXPECT_EQ(http(server.inference, "POST", "/predictions/ocr", image("demo_text_det.jpg")).status, 404);
+}
+
+// config.properties' models={...} sets workers, batching, timeout and the default version of the
+// models loaded at start-up.
+TEST_F(ServerTest, ModelsBlockOfTheConfigAppliesToStartupModels) {
+  archive("ppocr-rec", "crnn");
+  archive("ppocr-rec", "crnn2", "2.0");
+  ServerProcess server({}, {"model_store=" + (dir_ / "store").string(), "load_models=crnn=crnn.mar,crnn=crnn2.mar",
+                            "models={\\",
+                            "  \"crnn\": {\\",
+                            "    \"1.0\": {\"minWorkers\": 2, \"maxWorkers\": 3, \"batchSize\": \"4\", \"maxBatchDelay\": 50,"
+                            " \"responseTimeout\": 30, \"marName\": \"crnn.mar\"},\\",
+                            "    \"2.0\": {\"defaultVersion\": true}\\",
+                            "  }\\",
+                            "}"},
+                       dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const auto versions = json::parse(http(server.management, "GET", "/models/crnn/all").body);
+  ASSERT_EQ(versions.size(), 2u);
+  EXPECT_EQ(versions[0]["modelVersion"], "2.0");  // the default comes first
+  EXPECT_EQ(versions[0]["workers"].size(), 1u);
+  EXPECT_EQ(versions[0]["batchSize"], 1);
+  const auto first = json::parse(http(server.management, "GET", "/models/crnn/1.0").body)[0];
+  EXPECT_EQ(first["workers"].size(), 2u);
+  EXPECT_EQ(first["minWorkers"], 2);
+  EXPECT_EQ(first["maxWorkers"], 3);
+  EXPECT_EQ(first["batchSize"], 4);
+  EXPECT_EQ(first["maxBatchDelay"], 50);
+  EXPECT_EQ(first["responseTimeout"], 30);
+  EXPECT_EQ(json::parse(http(server.management, "GET", "/models/crnn").body)[0]["modelVersion"], "2.0");
 }
 
 TEST_F(ServerTest, RegistrationStaysInsideTheStoreAndAllowedUrls) {
@@ -510,7 +586,8 @@ TEST_F(ServerTest, ScalingUnderLoadLosesNoRequest) {
     const int before = ok;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (ok < before + 6 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    EXPECT_EQ(http(server.management, "PUT", "/models/rec?min_worker=" + std::to_string(workers)).status, 200);
+    EXPECT_EQ(http(server.management, "PUT", "/models/rec?min_worker=" + std::to_string(workers) + "&synchronous=true").status,
+              200);
   }
   done = true;
   for (auto& client : clients) client.join();

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "ocrserve/error.hpp"
 #include "serve/config.hpp"
@@ -40,6 +41,62 @@ TEST(Config, TheSeedsFileLoadsAndUnknownKeysWarn) {
   ASSERT_EQ(config.warnings.size(), 2u);
   EXPECT_NE(config.warnings[0].find("fancy_key"), std::string::npos);
   EXPECT_NE(config.warnings[1].find("vmargs"), std::string::npos);
+}
+
+TEST(Config, ModelsBlockGivesPerModelSettings) {
+  ServerConfig config;
+  config.set("models", R"({"dbnet": {"1.0": {"minWorkers": 2, "maxWorkers": "3", "batchSize": 0, "maxBatchDelay": 20,
+                                               "responseTimeout": 60, "deviceType": "gpu", "colour": "blue"},
+                                      "2.0": {"defaultVersion": true}}})");
+  const ModelSettings* first = config.model_settings("dbnet", "1.0");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->min_workers, 2u);
+  EXPECT_EQ(first->max_workers, 3u);
+  EXPECT_EQ(first->batch_size, 1u);  // at least one image per batch
+  EXPECT_EQ(first->max_batch_delay->count(), 20);
+  EXPECT_EQ(first->response_timeout->count(), 60);
+  EXPECT_FALSE(first->default_version);
+  const ModelSettings* second = config.model_settings("dbnet", "2.0");
+  ASSERT_NE(second, nullptr);
+  EXPECT_TRUE(second->default_version);
+  EXPECT_FALSE(second->min_workers.has_value());
+  EXPECT_EQ(config.model_settings("dbnet", "3.0"), nullptr);
+  EXPECT_EQ(config.model_settings("crnn", "1.0"), nullptr);
+  // deviceType is TorchServe's and has no effect here; an unknown key is reported.
+  ASSERT_EQ(config.warnings.size(), 1u);
+  EXPECT_NE(config.warnings[0].find("colour"), std::string::npos);
+
+  for (const std::string bad : {R"({"dbnet": )", R"(["dbnet"])", R"({"dbnet": {"1.0": {"minWorkers": -1}}})",
+                                R"({"dbnet": {"1.0": {"minWorkers": 3, "maxWorkers": 2}}})",
+                                R"({"dbnet": {"1.0": {"defaultVersion": "yes"}}})", R"({"dbnet": {"1.0": 4}})"}) {
+    try {
+      config.set("models", bad);
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::bad_input) << bad;
+      EXPECT_NE(std::string(e.what()).find("models"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// The models={...} example of docs/serving.md, read as a config file.
+TEST(Config, ServingDocsModelsExampleLoads) {
+  std::ifstream doc(std::string(OCRSERVE_SOURCE_DIR) + "/docs/serving.md");
+  const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+  const size_t models = text.find("\nmodels={");
+  ASSERT_NE(models, std::string::npos);
+  const size_t start = text.rfind("```properties\n", models), end = text.find("```", models);
+  ASSERT_NE(start, std::string::npos);
+  const auto properties = parse_properties(text.substr(start + 14, end - start - 14));
+  ServerConfig config;
+  for (const auto& [key, value] : properties) config.set(key, value);
+  EXPECT_TRUE(config.warnings.empty());
+  EXPECT_EQ(config.load_models, "crnn=crnn.mar,dbnet.mar");
+  ASSERT_NE(config.model_settings("crnn", "1.0"), nullptr);
+  EXPECT_EQ(config.model_settings("crnn", "1.0")->batch_size, 8u);
+  EXPECT_EQ(config.model_settings("crnn", "1.0")->max_workers, 4u);
+  ASSERT_NE(config.model_settings("dbnet", "2.0"), nullptr);
+  EXPECT_TRUE(config.model_settings("dbnet", "2.0")->default_version);
 }
 
 TEST(Config, BadValuesNameTheKey) {
