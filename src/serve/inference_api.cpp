@@ -100,7 +100,8 @@ void predict(Server& server, HttpRequest&& request, const std::string& name, con
   Job job;
   job.images = std::move(images);
   job.abandoned = request.client_gone;
-  job.done = [&server, respond, start, labels, max_response](std::vector<ItemOutcome> outcomes, std::optional<Error> error) {
+  job.done = [&server, respond, start, labels, max_response](std::vector<ItemOutcome> outcomes, std::optional<Error> error,
+                                                             JobTimes times) {
     HttpResponse response;
     if (error) {
       response = error_response(*error);
@@ -115,6 +116,13 @@ void predict(Server& server, HttpRequest&& request, const std::string& name, con
     if (response.body.size() > max_response) {
       response = error_response(500, "InternalServerException", "response of " + std::to_string(response.body.size()) +
                                                                      " bytes exceeds max_response_size");
+    }
+    if (times.ran) {
+      // TorchServe's labels: the version as the URL gave it ("default" without one).
+      server.metrics().add("ts_queue_latency_microseconds", labels, static_cast<double>(times.queued.count()));
+      const std::string host = label("Level", "Host") + label("Hostname", server.metrics().hostname());
+      server.metrics().set("QueueTime", host, static_cast<double>(times.queued.count()) / 1000.0);
+      server.metrics().set("WorkerThreadTime", host, static_cast<double>(times.worker_overhead.count()) / 1000.0);
     }
     server.metrics().add("ts_inference_requests_total", labels, 1);
     server.metrics().add("ts_inference_latency_microseconds", labels,

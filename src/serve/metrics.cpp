@@ -8,19 +8,23 @@
 namespace ocrserve {
 namespace {
 
-struct CounterInfo {
+struct KeptMetric {
   const char* name;
+  const char* type;
   const char* help;
 };
 
-// TorchServe's HELP texts, so existing dashboards and alerts keep matching.
-const CounterInfo kCounters[] = {
-    {"ts_inference_requests_total", "Torchserve prometheus counter metric with unit: Count"},
-    {"ts_inference_latency_microseconds", "Torchserve prometheus counter metric with unit: Microseconds"},
-    {"ts_queue_latency_microseconds", "Torchserve prometheus counter metric with unit: Microseconds"},
-    {"Requests2XX", "Torchserve prometheus counter metric with unit: Count"},
-    {"Requests4XX", "Torchserve prometheus counter metric with unit: Count"},
-    {"Requests5XX", "Torchserve prometheus counter metric with unit: Count"},
+// The metrics Metrics keeps, with TorchServe's types and HELP texts, so that existing dashboards
+// and alerts keep matching.
+const KeptMetric kKept[] = {
+    {"ts_inference_requests_total", "counter", "Torchserve prometheus counter metric with unit: Count"},
+    {"ts_inference_latency_microseconds", "counter", "Torchserve prometheus counter metric with unit: Microseconds"},
+    {"ts_queue_latency_microseconds", "counter", "Torchserve prometheus counter metric with unit: Microseconds"},
+    {"Requests2XX", "counter", "Torchserve prometheus counter metric with unit: Count"},
+    {"Requests4XX", "counter", "Torchserve prometheus counter metric with unit: Count"},
+    {"Requests5XX", "counter", "Torchserve prometheus counter metric with unit: Count"},
+    {"QueueTime", "gauge", "Torchserve prometheus gauge metric with unit: Milliseconds"},
+    {"WorkerThreadTime", "gauge", "Torchserve prometheus gauge metric with unit: Milliseconds"},
 };
 
 std::string format_value(double value) {
@@ -61,7 +65,12 @@ Metrics::Metrics() {
 
 void Metrics::add(const std::string& name, const std::string& labels, double value) {
   std::lock_guard lock(mutex_);
-  counters_[name][labels] += value;
+  kept_[name][labels] += value;
+}
+
+void Metrics::set(const std::string& name, const std::string& labels, double value) {
+  std::lock_guard lock(mutex_);
+  kept_[name][labels] = value;
 }
 
 std::string Metrics::render(const std::vector<MetricFamily>& gauges, const std::vector<std::string>& filter) const {
@@ -71,12 +80,12 @@ std::string Metrics::render(const std::vector<MetricFamily>& gauges, const std::
   std::string out;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& info : kCounters) {
-      auto it = counters_.find(info.name);
-      if (it == counters_.end() || !wanted(info.name)) continue;
+    for (const auto& info : kKept) {
+      auto it = kept_.find(info.name);
+      if (it == kept_.end() || !wanted(info.name)) continue;
       std::vector<MetricSample> samples;
       for (const auto& [labels, value] : it->second) samples.push_back({labels, value, ""});
-      render_family(out, info.name, "counter", info.help, samples);
+      render_family(out, info.name, info.type, info.help, samples);
     }
   }
   for (const auto& family : gauges) {

@@ -1,7 +1,8 @@
 #pragma once
 // Prometheus text exposition with TorchServe's metric names and label style
 // (ts_inference_requests_total{model_name="m",model_version="default",hostname="h",} 3.0).
-// Counters are kept here; gauges are supplied when rendering.
+// TorchServe's request counters and last-request gauges are kept here; the gauges read from the
+// models and the host are supplied when rendering.
 #include <map>
 #include <mutex>
 #include <string>
@@ -27,13 +28,15 @@ class Metrics {
   Metrics();
   // Adds to a counter; `labels` as in MetricSample (each label ends with a comma).
   void add(const std::string& name, const std::string& labels, double value);
+  // Sets a gauge that holds the last value (QueueTime, WorkerThreadTime).
+  void set(const std::string& name, const std::string& labels, double value);
   // Renders counters plus `gauges`, keeping only names in `filter` when it is not empty.
   std::string render(const std::vector<MetricFamily>& gauges, const std::vector<std::string>& filter) const;
   const std::string& hostname() const { return hostname_; }
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::map<std::string, double>> counters_;  // name → labels → value
+  std::map<std::string, std::map<std::string, double>> kept_;  // name → labels → value
   std::string hostname_;
 };
 

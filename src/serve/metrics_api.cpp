@@ -1,10 +1,12 @@
-// The metrics API (:8082): GET /metrics in Prometheus text format, TorchServe's names first,
-// then ours (queue depth, workers, batch sizes, process memory). name[]= filters.
+// The metrics API (:8082): GET /metrics in Prometheus text format, TorchServe's names first
+// (request counters, last-request gauges, host metrics, worker load times), then ours (queue
+// depth, workers, batch sizes, process memory). name[]= filters.
 #include <fstream>
 #include <sstream>
 
 #include "serve/api_error.hpp"
 #include "serve/server.hpp"
+#include "serve/system_metrics.hpp"
 
 namespace ocrserve {
 namespace {
@@ -20,8 +22,8 @@ double resident_bytes() {
 
 std::vector<MetricFamily> gauges(Server& server) {
   const std::string host = label("hostname", server.metrics().hostname());
-  MetricFamily queue_latency{"ts_queue_latency_microseconds", "counter",
-                             "Torchserve prometheus counter metric with unit: Microseconds", {}};
+  const std::string host_level = label("Level", "Host") + label("Hostname", server.metrics().hostname());
+  MetricFamily load_time{"WorkerLoadTime", "gauge", "Torchserve prometheus gauge metric with unit: Milliseconds", {}};
   MetricFamily queue_depth{"ocrserve_queue_depth", "gauge", "Jobs waiting in the model's queue", {}};
   MetricFamily workers{"ocrserve_workers", "gauge", "Workers of the model (each with its own inference session)", {}};
   MetricFamily batches{"ocrserve_batch_size", "histogram", "Images per inference batch", {}};
@@ -36,7 +38,12 @@ std::vector<MetricFamily> gauges(Server& server) {
   for (const auto& model : server.registry().all()) {
     const std::string labels = label("model_name", model->name) + label("model_version", model->version) + host;
     const RunnerStats& stats = model->runner->stats();
-    queue_latency.samples.push_back({labels, static_cast<double>(stats.queue_latency_us), ""});
+    // TorchServe names a worker W-<port>-<model>_<version>; ours are numbered from 9000 as its ports.
+    for (const auto& worker : model->runner->workers()) {
+      if (worker.status != "READY") continue;
+      const std::string name = "W-" + std::to_string(worker.id) + "-" + model->name + "_" + model->version;
+      load_time.samples.push_back({label("WorkerName", name) + host_level, static_cast<double>(worker.load_time.count()), ""});
+    }
     queue_depth.samples.push_back({labels, static_cast<double>(model->runner->queued()), ""});
     workers.samples.push_back({labels, static_cast<double>(model->runner->worker_count()), ""});
     inference.samples.push_back({labels, static_cast<double>(stats.inference_latency_us), ""});
@@ -56,7 +63,12 @@ std::vector<MetricFamily> gauges(Server& server) {
   }
   MetricFamily memory{"ocrserve_process_resident_memory_bytes", "gauge", "Resident memory of the server process", {}};
   memory.samples.push_back({host, resident_bytes(), ""});
-  return {queue_latency, queue_depth, workers, batches, inference, failed, rejected, timed_out, abandoned, memory};
+  std::vector<MetricFamily> families = system_metrics(host_level);
+  families.push_back(load_time);
+  for (auto* family : {&queue_depth, &workers, &batches, &inference, &failed, &rejected, &timed_out, &abandoned, &memory}) {
+    families.push_back(std::move(*family));
+  }
+  return families;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ struct ModelRunner::Worker {
   int id = 0;
   std::chrono::system_clock::time_point start_time = std::chrono::system_clock::now();
   std::atomic<bool> ready{false};
+  std::chrono::milliseconds load_time{0};  // written before ready is set, read after
   bool stop = false;  // guarded by ModelRunner::mutex_
   std::thread thread;
 };
@@ -136,7 +137,7 @@ void ModelRunner::sweep() {
     lock.unlock();
     for (auto& job : late) {
       stats_.timed_out++;
-      job.done({}, expired(now - job.enqueued));
+      job.done({}, expired(now - job.enqueued), {});
     }
     lock.lock();
   }
@@ -155,7 +156,7 @@ void ModelRunner::fail_waiting(const Error& error) {
     std::lock_guard lock(mutex_);
     failed.swap(queue_);
   }
-  for (auto& job : failed) job.done({}, error);
+  for (auto& job : failed) job.done({}, error, {});
 }
 
 size_t ModelRunner::worker_count() const {
@@ -172,15 +173,19 @@ std::vector<WorkerStatus> ModelRunner::workers() const {
   std::lock_guard lock(mutex_);
   std::vector<WorkerStatus> result;
   for (const auto& worker : workers_) {
-    result.push_back({worker->id, worker->ready ? "READY" : "LOADING", worker->start_time});
+    const bool ready = worker->ready;
+    result.push_back({worker->id, ready ? "READY" : "LOADING", worker->start_time,
+                      ready ? worker->load_time : std::chrono::milliseconds(0)});
   }
   return result;
 }
 
 void ModelRunner::work(Worker& worker, std::promise<void> loaded) {
   std::unique_ptr<Servable> servable;
+  const auto loading = Clock::now();
   try {
     servable = std::make_unique<Servable>(spec_);
+    worker.load_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loading);
   } catch (const Error& e) {
     loaded.set_exception(std::make_exception_ptr(e));
     return;
@@ -250,11 +255,11 @@ void ModelRunner::drop_stale(std::vector<Job>& batch) {
   for (auto job = stale; job != batch.end(); ++job) {
     if (job->abandoned && job->abandoned()) {
       stats_.abandoned++;
-      job->done({}, Error(ErrorKind::overloaded, "the client closed the connection; not run"));
+      job->done({}, Error(ErrorKind::overloaded, "the client closed the connection; not run"), {});
       continue;
     }
     stats_.timed_out++;
-    job->done({}, expired(now - job->enqueued));
+    job->done({}, expired(now - job->enqueued), {});
   }
   batch.erase(stale, batch.end());
 }
@@ -263,11 +268,11 @@ void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {
   const auto start = Clock::now();
   std::vector<const std::string*> images;
   for (const auto& job : batch) {
-    stats_.queue_latency_us += std::chrono::duration_cast<std::chrono::microseconds>(start - job.enqueued).count();
     for (const auto& image : job.images) images.push_back(&image);
   }
   std::vector<ItemOutcome> outcomes;
   std::optional<Error> failure;
+  const auto running = Clock::now();
   try {
     outcomes = servable.run(images);
   } catch (const Error& e) {
@@ -275,7 +280,8 @@ void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {
   } catch (const std::exception& e) {
     failure = Error(ErrorKind::internal, e.what());
   }
-  stats_.inference_latency_us += std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+  const auto ran = Clock::now();
+  stats_.inference_latency_us += std::chrono::duration_cast<std::chrono::microseconds>(ran - start).count();
   stats_.batches++;
   stats_.jobs += batch.size();
   stats_.images += images.size();
@@ -285,14 +291,18 @@ void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {
   size_t next = 0;
   for (auto& job : batch) {
     const size_t count = job.images.size();
+    JobTimes times;
+    times.ran = true;
+    times.queued = std::chrono::duration_cast<std::chrono::microseconds>(start - job.enqueued);
+    times.worker_overhead = std::chrono::duration_cast<std::chrono::microseconds>((Clock::now() - start) - (ran - running));
     if (failure) {
       stats_.failed_items += count;
-      job.done({}, failure);
+      job.done({}, failure, times);
     } else {
       std::vector<ItemOutcome> mine(std::make_move_iterator(outcomes.begin() + next),
                                     std::make_move_iterator(outcomes.begin() + next + count));
       for (const auto& outcome : mine) stats_.failed_items += outcome.error.has_value();
-      job.done(std::move(mine), std::nullopt);
+      job.done(std::move(mine), std::nullopt, times);
     }
     next += count;
   }

@@ -24,10 +24,18 @@ namespace ocrserve {
 
 using Clock = std::chrono::steady_clock;
 
+// Where a job's time went, for TorchServe's QueueTime, WorkerThreadTime and queue latency. All
+// zero for a job that never ran (timed out, dropped, failed while queued).
+struct JobTimes {
+  bool ran = false;
+  std::chrono::microseconds queued{0};         // from submit() until a worker took its batch
+  std::chrono::microseconds worker_overhead{0};  // the batch's time in the worker outside the pipeline
+};
+
 struct Job {
   std::vector<std::string> images;  // encoded image bytes, one per batch item
   // Called once from a worker thread: one outcome per image, or an error for the whole job.
-  std::function<void(std::vector<ItemOutcome> outcomes, std::optional<Error> error)> done;
+  std::function<void(std::vector<ItemOutcome> outcomes, std::optional<Error> error, JobTimes times)> done;
   Clock::time_point enqueued{};
   // True once nobody waits for the answer (the client hung up): such a job is dropped, not run.
   std::function<bool()> abandoned;
@@ -48,6 +56,7 @@ struct WorkerStatus {
   int id = 0;
   std::string status;  // READY, LOADING, STOPPING
   std::chrono::system_clock::time_point start_time;
+  std::chrono::milliseconds load_time{0};  // loading its pipeline (TorchServe's WorkerLoadTime)
 };
 
 // Counters the metrics endpoint reads. Latencies are cumulative microseconds.
@@ -56,7 +65,6 @@ struct RunnerStats {
   std::atomic<uint64_t> images{0};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> failed_items{0};
-  std::atomic<uint64_t> queue_latency_us{0};
   std::atomic<uint64_t> inference_latency_us{0};
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> timed_out{0};  // jobs that outwaited response_timeout in the queue

@@ -1,9 +1,11 @@
 // The real server binary on loopback ports, spoken to over real HTTP.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <zip.h>
 
 #include <atomic>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -396,6 +398,44 @@ TEST_F(ServerTest, MetricsUseTorchServeNamesAndFilter) {
   const auto filtered = http(server.metrics, "GET", "/metrics?name[]=ts_queue_latency_microseconds");
   EXPECT_NE(filtered.body.find("ts_queue_latency_microseconds"), std::string::npos);
   EXPECT_EQ(filtered.body.find("ts_inference_requests_total"), std::string::npos);
+}
+
+TEST_F(ServerTest, MetricsHaveTorchServesGaugesAndHostMetrics) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  ASSERT_EQ(http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg")).status, 200);
+  ASSERT_EQ(http(server.inference, "POST", "/predictions/rec/1.0", image("demo_text_recog.jpg")).status, 200);
+  const std::string body = http(server.metrics, "GET", "/metrics").body;
+
+  // Queue latency per request, labelled with the version as the URL gave it.
+  EXPECT_GE(test::sample_value(body, "ts_queue_latency_microseconds{model_name=\"rec\",model_version=\"default\","), 0) << body;
+  EXPECT_GE(test::sample_value(body, "ts_queue_latency_microseconds{model_name=\"rec\",model_version=\"1.0\","), 0) << body;
+  EXPECT_NE(body.find("# TYPE QueueTime gauge"), std::string::npos);
+  EXPECT_GE(test::sample_value(body, "QueueTime{Level=\"Host\",Hostname="), 0);
+  EXPECT_GE(test::sample_value(body, "WorkerThreadTime{Level=\"Host\",Hostname="), 0);
+  // Loading a worker's pipeline takes some milliseconds; the name is TorchServe's W-<port>-<model>_<version>.
+  EXPECT_GT(test::sample_value(body, "WorkerLoadTime{WorkerName=\"W-9000-rec_1.0\",Level=\"Host\","), 0) << body;
+
+  const double cpu = test::sample_value(body, "CPUUtilization{Level=\"Host\",");
+  EXPECT_GE(cpu, 0);
+  EXPECT_LE(cpu, 100);
+  // Memory as /proc/meminfo says, within what can change between the two readings.
+  std::ifstream meminfo("/proc/meminfo");
+  double total_kb = 0;
+  for (std::string key; meminfo >> key;) {
+    if (key == "MemTotal:") meminfo >> total_kb;
+  }
+  const double used = test::sample_value(body, "MemoryUsed{Level=\"Host\","), available = test::sample_value(body, "MemoryAvailable{Level=\"Host\",");
+  EXPECT_NEAR(used + available, total_kb / 1024.0, 1.0);
+  EXPECT_NEAR(test::sample_value(body, "MemoryUtilization{Level=\"Host\","), 100.0 * used / (used + available), 0.01);
+  struct statvfs disk {};
+  ASSERT_EQ(statvfs("/", &disk), 0);
+  const double gigabyte = 1024.0 * 1024.0 * 1024.0;
+  EXPECT_NEAR(test::sample_value(body, "DiskAvailable{Level=\"Host\","), static_cast<double>(disk.f_bavail) * disk.f_frsize / gigabyte, 1.0);
+  EXPECT_GT(test::sample_value(body, "DiskUsage{Level=\"Host\","), 0);
+  const double disk_percent = test::sample_value(body, "DiskUtilization{Level=\"Host\",");
+  EXPECT_GT(disk_percent, 0);
+  EXPECT_LE(disk_percent, 100);
 }
 
 TEST_F(ServerTest, ConcurrentClientsGetTheirOwnAnswers) {
