@@ -155,6 +155,30 @@ HttpResponse ping(Server& server) {
   return json_response(healthy ? 200 : 500, {{"status", healthy ? "Healthy" : "Unhealthy"}, {"models", models}});
 }
 
+// The name of the one model loaded at start-up, or "" when there are none or several.
+std::string only_startup_model(Server& server) {
+  std::string name;
+  for (const auto& model : server.registry().defaults()) {
+    if (!model->loaded_at_startup) continue;
+    if (!name.empty()) return "";
+    name = model->name;
+  }
+  return name;
+}
+
+// TorchServe's explanations run a handler's Captum attributions; an OCR result already says
+// where each line is and how sure each character is, so ocrserve has none to give.
+HttpResponse no_explanations(Server& server, const std::string& name, const std::string& version) {
+  try {
+    server.registry().find(name, version);
+  } catch (const Error& e) {
+    return error_response(404, "ModelNotFoundException", e.what());
+  }
+  return error_response(501, "NotImplementedException",
+                        "Model \"" + name + "\" has no explanations: ocrserve's results carry their own evidence (polygons, "
+                        "detection and text scores); use /predictions/" + name);
+}
+
 }  // namespace
 
 HttpHandler inference_api(Server& server) {
@@ -177,6 +201,23 @@ HttpHandler inference_api(Server& server) {
     if (parts[0] == "predictions" && (parts.size() == 2 || parts.size() == 3)) {
       if (method == "OPTIONS") return respond({200, api_description("inference"), "application/json", {}});
       return predict(server, std::move(request), parts[1], parts.size() == 3 ? parts[2] : "", respond);
+    }
+    // TorchServe's other ways to name the same prediction: SageMaker's /invocations
+    // (?model_name=, or the only start-up model), /models/N/invoke, and the legacy
+    // /N/predict and /N/V/predict.
+    if (parts[0] == "invocations" && parts.size() == 1) {
+      std::string name = request.query_value("model_name");
+      if (name.empty()) name = only_startup_model(server);
+      if (name.empty()) return respond(error_response(400, "BadRequestException", "Parameter model_name is required."));
+      return predict(server, std::move(request), name, "", respond);
+    }
+    if (parts[0] == "models" && parts.size() == 3 && parts[2] == "invoke") {
+      return predict(server, std::move(request), parts[1], "", respond);
+    }
+    if (parts.size() == 2 && parts[1] == "predict") return predict(server, std::move(request), parts[0], "", respond);
+    if (parts.size() == 3 && parts[2] == "predict") return predict(server, std::move(request), parts[0], parts[1], respond);
+    if (parts[0] == "explanations" && (parts.size() == 2 || parts.size() == 3)) {
+      return respond(no_explanations(server, parts[1], parts.size() == 3 ? parts[2] : ""));
     }
     respond(error_response(404, "ResourceNotFoundException", "Requested resource is not found, please refer to API document."));
   };

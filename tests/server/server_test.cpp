@@ -254,6 +254,38 @@ TEST_F(ServerTest, AsynchronousScalingAndRegistrationAnswer202ThenStartWorkers) 
   EXPECT_EQ(json::parse(http(server.management, "GET", "/models/crnn_b").body)[0]["workers"].size(), 1u);
 }
 
+// TorchServe's other prediction paths reach the same model; explanations are refused honestly.
+TEST_F(ServerTest, InvocationsInvokeLegacyPredictAndExplanations) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  for (const std::string path : {"/invocations?model_name=rec", "/models/rec/invoke", "/rec/predict", "/rec/1.0/predict"}) {
+    const auto reply = http(server.inference, "POST", path, image("demo_text_recog.jpg"));
+    ASSERT_EQ(reply.status, 200) << path << ": " << reply.body;
+    EXPECT_EQ(json::parse(reply.body)["text"], "STAR") << path;
+  }
+  // Three start-up models: /invocations must be told which.
+  const auto unnamed = http(server.inference, "POST", "/invocations", image("demo_text_recog.jpg"));
+  EXPECT_EQ(unnamed.status, 400);
+  EXPECT_EQ(json::parse(unnamed.body)["message"], "Parameter model_name is required.");
+  EXPECT_EQ(http(server.inference, "POST", "/rec/9.9/predict", image("demo_text_recog.jpg")).status, 404);
+  EXPECT_EQ(http(server.inference, "POST", "/models/rec/other", image("demo_text_recog.jpg")).status, 404);
+
+  const auto explain = http(server.inference, "POST", "/explanations/rec", image("demo_text_recog.jpg"));
+  EXPECT_EQ(explain.status, 501);
+  EXPECT_EQ(json::parse(explain.body)["code"], 501);
+  EXPECT_EQ(json::parse(explain.body)["type"], "NotImplementedException");
+  EXPECT_EQ(http(server.inference, "POST", "/explanations/ghost", image("demo_text_recog.jpg")).status, 404);
+}
+
+TEST_F(ServerTest, InvocationsWithOneStartupModelNeedNoName) {
+  archive("ppocr-rec", "crnn");
+  ServerProcess server({"--model-store", (dir_ / "store").string(), "--models", "crnn=crnn.mar"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const auto reply = http(server.inference, "POST", "/invocations", image("demo_text_recog.jpg"));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(json::parse(reply.body)["text"], "STAR");
+}
+
 // --model-store without --models loads nothing, as TorchServe does (models come over the API).
 TEST_F(ServerTest, ModelStoreWithoutModelsLoadsNothing) {
   archive("ppocr-rec", "crnn");
