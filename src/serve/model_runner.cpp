@@ -28,7 +28,13 @@ RunnerSettings clamped(RunnerSettings settings) {
 }  // namespace
 
 ModelRunner::ModelRunner(ServableSpec spec, RunnerSettings settings)
-    : spec_(std::move(spec)), settings_(clamped(settings)), sweeper_([this] { sweep(); }) {}
+    : ModelRunner(spec, settings, [spec] { return std::make_unique<Servable>(spec); }) {}
+
+ModelRunner::ModelRunner(ServableSpec spec, RunnerSettings settings, BatchProcessorFactory make_processor)
+    : spec_(std::move(spec)),
+      settings_(clamped(settings)),
+      make_processor_(std::move(make_processor)),
+      sweeper_([this] { sweep(); }) {}
 
 ModelRunner::~ModelRunner() { drain(); }
 
@@ -181,10 +187,10 @@ std::vector<WorkerStatus> ModelRunner::workers() const {
 }
 
 void ModelRunner::work(Worker& worker, std::promise<void> loaded) {
-  std::unique_ptr<Servable> servable;
+  std::unique_ptr<BatchProcessor> processor;
   const auto loading = Clock::now();
   try {
-    servable = std::make_unique<Servable>(spec_);
+    processor = make_processor_();
     worker.load_time = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - loading);
   } catch (const Error& e) {
     loaded.set_exception(std::make_exception_ptr(e));
@@ -199,7 +205,7 @@ void ModelRunner::work(Worker& worker, std::promise<void> loaded) {
     std::vector<Job> batch = take_batch(worker);
     if (batch.empty()) return;
     drop_stale(batch);
-    if (!batch.empty()) run_batch(*servable, batch);
+    if (!batch.empty()) run_batch(*processor, batch);
   }
 }
 
@@ -264,7 +270,7 @@ void ModelRunner::drop_stale(std::vector<Job>& batch) {
   batch.erase(stale, batch.end());
 }
 
-void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {
+void ModelRunner::run_batch(BatchProcessor& processor, std::vector<Job>& batch) {
   const auto start = Clock::now();
   std::vector<const std::string*> images;
   for (const auto& job : batch) {
@@ -274,7 +280,7 @@ void ModelRunner::run_batch(Servable& servable, std::vector<Job>& batch) {
   std::optional<Error> failure;
   const auto running = Clock::now();
   try {
-    outcomes = servable.run(images);
+    outcomes = processor.run(images);
   } catch (const Error& e) {
     failure = e;
   } catch (const std::exception& e) {

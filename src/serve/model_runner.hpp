@@ -74,7 +74,10 @@ struct RunnerStats {
 
 class ModelRunner {
  public:
+  // Workers run Servable(spec).
   ModelRunner(ServableSpec spec, RunnerSettings settings);
+  // Workers run what `make_processor` makes (one per worker); `spec` is only described.
+  ModelRunner(ServableSpec spec, RunnerSettings settings, BatchProcessorFactory make_processor);
   ~ModelRunner();
   ModelRunner(const ModelRunner&) = delete;
   ModelRunner& operator=(const ModelRunner&) = delete;
@@ -105,11 +108,12 @@ class ModelRunner {
   void drop_stale(std::vector<Job>& batch);
   Error expired(Clock::duration waited) const;
   void sweep();
-  void run_batch(Servable& servable, std::vector<Job>& batch);
+  void run_batch(BatchProcessor& processor, std::vector<Job>& batch);
   void fail_queued(const Error& error);
 
   const ServableSpec spec_;
   const RunnerSettings settings_;
+  const BatchProcessorFactory make_processor_;
   RunnerStats stats_;
 
   mutable std::mutex mutex_;         // guards queue_, workers_, closed_, stop flags, assembling_

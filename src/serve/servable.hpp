@@ -11,6 +11,7 @@
 #include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
 #include "ocrserve/options.hpp"
+#include "serve/batch_processor.hpp"
 
 namespace ocrserve {
 
@@ -32,19 +33,13 @@ struct ServableSpec {
                                     const std::filesystem::path& classifier = {});
 };
 
-// The outcome for one image of a request: a result, or the error that image caused.
-struct ItemOutcome {
-  Json result;
-  std::optional<Error> error;
-};
-
-class Servable {
+class Servable final : public BatchProcessor {
  public:
   explicit Servable(const ServableSpec& spec);
-  ~Servable();
+  ~Servable() override;
 
   // Decodes each image and runs the batch; an undecodable image fails alone.
-  std::vector<ItemOutcome> run(const std::vector<const std::string*>& images);
+  std::vector<ItemOutcome> run(const std::vector<const std::string*>& images) override;
 
  private:
   void run_decoded(const std::vector<cv::Mat>& decoded, const std::vector<size_t>& slots,
