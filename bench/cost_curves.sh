@@ -3,7 +3,7 @@
 # detection limit of 1280 px, and the size sweep again at full resolution) and draws both sweeps
 # with gnuplot (Debian: gnuplot-nox, installed by scripts/install_deps.sh) into docs/cost-curves.png.
 #
-#   bench/cost_curves.sh [OCRSERVE_BENCH_OPTIONS...]      e.g. -n 3 -t 2
+#   bench/cost_curves.sh [OCRSERVE_BENCH_OPTIONS...]      e.g. -t 1 -n 5 (what docs/benchmarks.md ran)
 #
 # OCRSERVE: the binary (default build/ocrserve); COST_CURVES_DIR: where the CSV and JSON records
 # and the sweeps' printed tables go (default build/cost-curves); COST_CURVES_PNG: the picture.
@@ -21,22 +21,24 @@ echo
 # Above 1280 px the detector's input stops growing; 2400 px lets the 4 MP page (1682x2378) in whole.
 "$ocrserve" bench --sweep size --det-limit-side 2400 --csv "$work/full.csv" --json "$work/full.json" "$@" | tee "$work/full.txt"
 
-# Rows of one sweep as whitespace-separated columns for gnuplot: megapixels lines det rec total.
+# Rows of one sweep as whitespace-separated columns for gnuplot: megapixels, lines, then the CPU
+# milliseconds of detection, recognition and the whole (the machine this runs on may be shared:
+# CPU time leaves others' work out), then the wall-clock total.
 for name in size lines; do
-  awk -F, -v sweep="$name" '$1 == sweep { print $2, $5, $9, $10, $11 }' "$work/default.csv" > "$work/$name.dat"
+  awk -F, -v sweep="$name" '$1 == sweep { print $2, $5, $12, $13, $14, $11 }' "$work/default.csv" > "$work/$name.dat"
 done
-awk -F, '$1 == "size" { print $2, $5, $9, $10, $11 }' "$work/full.csv" > "$work/size-full.dat"
+awk -F, '$1 == "size" { print $2, $5, $12, $13, $14, $11 }' "$work/full.csv" > "$work/size-full.dat"
 
 gnuplot <<EOF
 set terminal pngcairo size 1200,480 font ",10"
 set output "$png"
 set fit quiet
 set fit logfile "/dev/null"
-set multiplot layout 1,2 title "ocrserve default OCR pipeline: time per image (median), $(nproc) cores"
+set multiplot layout 1,2 title "ocrserve default OCR pipeline: CPU time per image (median of runs)"
 set grid
 set key top left
 set xlabel "megapixels (A4 page, 20 lines, text scaled with the page)"
-set ylabel "ms per image"
+set ylabel "CPU ms per image"
 plot "$work/size.dat" using 1:5 with linespoints lw 2 pt 7 title "total, detection limit 1280 px (default)", \
      "$work/size.dat" using 1:3 with linespoints lw 1 pt 6 dt 2 title "detection, limit 1280 px", \
      "$work/size-full.dat" using 1:5 with linespoints lw 2 pt 5 title "total, full resolution (limit 2400 px)", \

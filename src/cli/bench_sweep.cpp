@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -19,62 +20,84 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point start) { return std::chrono::duration<double, std::milli>(Clock::now() - start).count(); }
-
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const size_t n = values.size();
   return n == 0 ? 0.0 : n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+// Milliseconds of one stage: on the clock, and of CPU used by the whole process meanwhile. On a
+// machine others share, the clock counts their work too; CPU time mostly does not.
+struct Timer {
+  Clock::time_point wall = Clock::now();
+  double cpu = process_cpu_ms();
+  static double process_cpu_ms() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+  }
+  double wall_ms() const { return std::chrono::duration<double, std::milli>(Clock::now() - wall).count(); }
+  double cpu_ms() const { return process_cpu_ms() - cpu; }
+};
+
+struct Stages {
+  double decode = 0, det = 0, rec = 0, total = 0;
+};
+
 struct SweepPoint {
   double megapixels = 0;
   cv::Size size;
   int lines = 0;
+  int cap_height = 0;            // of the page's letters, in pixels
   size_t regions = 0, read = 0;  // what detection found, and the lines OCR returned
-  double decode = 0, det = 0, rec = 0, total = 0;
+  Stages wall, cpu;              // medians
 };
 
-// The page as a PNG file would bring it (decoding is part of serving it), then detection alone
-// for the det column, then the whole OCR pipeline: rec = OCR − detection (cropping included).
-SweepPoint measure(Ocr& ocr, const SyntheticPage& page, int lines, int warmup, int iterations, Progress& progress) {
+// One point of a sweep: its page as a PNG file would bring it (decoding is part of serving it)
+// and the times of its runs so far, [0] on the clock and [1] in CPU time.
+struct Sample {
   std::vector<uint8_t> png;
-  cv::imencode(".png", page.image, png);
   SweepPoint point;
-  point.size = page.image.size();
-  point.megapixels = point.size.area() / 1e6;
-  point.lines = lines;
-  // The first runs at a new input size grow ONNX Runtime's arena: untimed.
-  for (int i = 0; i < warmup; ++i) {
-    ocr.run({decode_image(png, "synthetic page")});
-    progress.advance();
+  std::vector<double> decode[2], det[2], whole[2];
+};
+
+// One timed run: decoding, detection alone for the det column, then the whole OCR pipeline
+// (rec = OCR − detection, cropping included).
+void time_once(Ocr& ocr, Sample& sample) {
+  auto record = [](std::vector<double>* into, const Timer& timer) {
+    into[0].push_back(timer.wall_ms());
+    into[1].push_back(timer.cpu_ms());
+  };
+  Timer timer;
+  const cv::Mat image = decode_image(sample.png, "synthetic page");
+  record(sample.decode, timer);
+  timer = Timer();
+  sample.point.regions = ocr.detector().detect({image}).front().size();
+  record(sample.det, timer);
+  timer = Timer();
+  sample.point.read = ocr.run({image}).front().size();
+  record(sample.whole, timer);
+}
+
+void summarise(Sample& sample) {
+  for (int k = 0; k < 2; ++k) {
+    Stages& stages = k == 0 ? sample.point.wall : sample.point.cpu;
+    stages.decode = median(sample.decode[k]);
+    stages.det = median(sample.det[k]);
+    const double ocr_ms = median(sample.whole[k]);
+    stages.rec = std::max(0.0, ocr_ms - stages.det);
+    stages.total = stages.decode + ocr_ms;
   }
-  std::vector<double> decode, det, ocr_ms;
-  for (int i = 0; i < iterations; ++i) {
-    auto start = Clock::now();
-    const cv::Mat image = decode_image(png, "synthetic page");
-    decode.push_back(ms_since(start));
-    start = Clock::now();
-    point.regions = ocr.detector().detect({image}).front().size();
-    det.push_back(ms_since(start));
-    start = Clock::now();
-    point.read = ocr.run({image}).front().size();
-    ocr_ms.push_back(ms_since(start));
-    progress.advance();
-  }
-  point.decode = median(decode);
-  point.det = median(det);
-  const double whole = median(ocr_ms);
-  point.rec = std::max(0.0, whole - point.det);
-  point.total = point.decode + whole;
-  return point;
 }
 
 Json point_json(const SweepPoint& p) {
   return {{"megapixels", p.megapixels}, {"width", p.size.width}, {"height", p.size.height}, {"lines", p.lines},
-          {"regions", p.regions}, {"read", p.read}, {"decode_ms", p.decode}, {"det_ms", p.det},
-          {"rec_ms", p.rec}, {"total_ms", p.total}};
+          {"cap_height", p.cap_height}, {"regions", p.regions}, {"read", p.read},
+          {"decode_ms", p.wall.decode}, {"det_ms", p.wall.det}, {"rec_ms", p.wall.rec}, {"total_ms", p.wall.total},
+          {"cpu_decode_ms", p.cpu.decode}, {"cpu_det_ms", p.cpu.det}, {"cpu_rec_ms", p.cpu.rec}, {"cpu_total_ms", p.cpu.total}};
 }
+
+constexpr const char* kFitted[] = {"total_ms", "det_ms", "rec_ms", "cpu_total_ms", "cpu_det_ms", "cpu_rec_ms"};
 
 // Straight-line fits of each stage against the swept variable, and the growth exponent
 // (time ∝ x^k from a log-log fit), which says what a doubling costs whatever the intercept.
@@ -82,7 +105,7 @@ Json fits(const std::vector<SweepPoint>& points, bool by_lines) {
   std::vector<double> x;
   for (const auto& p : points) x.push_back(by_lines ? p.lines : p.megapixels);
   Json result = Json::object();
-  for (const char* stage : {"total_ms", "det_ms", "rec_ms"}) {
+  for (const char* stage : kFitted) {
     std::vector<double> y, log_x, log_y;
     for (size_t i = 0; i < points.size(); ++i) {
       const double value = point_json(points[i])[stage].get<double>();
@@ -102,18 +125,18 @@ Json fits(const std::vector<SweepPoint>& points, bool by_lines) {
 
 void print_sweep(const std::string& title, const std::vector<SweepPoint>& points, const Json& fit, bool by_lines) {
   std::printf("%s\n", title.c_str());
-  std::printf("%7s %11s %6s %6s %6s %10s %9s %9s %10s\n", "MP", "size", "lines", "found", "read", "decode ms", "det ms",
-              "rec ms", "total ms");
+  std::printf("%6s %10s %5s %5s %5s | %8s %8s %8s %8s | %8s %8s %8s\n", "MP", "size", "lines", "found", "read", "decode",
+              "det", "rec", "total", "cpu det", "cpu rec", "cpu tot");
   for (const auto& p : points) {
     const std::string size = std::to_string(p.size.width) + "x" + std::to_string(p.size.height);
-    std::printf("%7.2f %11s %6d %6zu %6zu %10.1f %9.1f %9.1f %10.1f\n", p.megapixels, size.c_str(), p.lines, p.regions, p.read,
-                p.decode, p.det, p.rec, p.total);
+    std::printf("%6.2f %10s %5d %5zu %5zu | %8.1f %8.1f %8.1f %8.1f | %8.1f %8.1f %8.1f\n", p.megapixels, size.c_str(), p.lines,
+                p.regions, p.read, p.wall.decode, p.wall.det, p.wall.rec, p.wall.total, p.cpu.det, p.cpu.rec, p.cpu.total);
   }
   if (points.size() < 2) return;
   const char* unit = by_lines ? "line" : "MP";
-  for (const char* stage : {"total_ms", "det_ms", "rec_ms"}) {
+  for (const char* stage : kFitted) {
     const Json& f = fit[stage];
-    std::printf("  fit %-8s %8.2f ms/%s, intercept %8.1f ms, R² %.3f", stage, f["slope"].get<double>(), unit,
+    std::printf("  fit %-12s %8.2f ms/%s, intercept %8.1f ms, R² %.3f", stage, f["slope"].get<double>(), unit,
                 f["intercept"].get<double>(), f["r2"].get<double>());
     if (f.contains("per_doubling")) std::printf(", x%.2f per doubling", f["per_doubling"].get<double>());
     std::printf("\n");
@@ -122,12 +145,16 @@ void print_sweep(const std::string& title, const std::vector<SweepPoint>& points
 
 void write_csv(const std::string& path, const Json& record) {
   std::ofstream out(path);
-  out << "sweep,megapixels,width,height,lines,regions,read,decode_ms,det_ms,rec_ms,total_ms\n";
+  const char* fields[] = {"megapixels", "width", "height", "lines", "regions", "read", "decode_ms", "det_ms", "rec_ms",
+                          "total_ms", "cpu_det_ms", "cpu_rec_ms", "cpu_total_ms"};
+  out << "sweep";
+  for (const char* field : fields) out << "," << field;
+  out << "\n";
   for (const auto& sweep : record["sweeps"]) {
     for (const auto& p : sweep["points"]) {
-      out << sweep["name"].get<std::string>() << "," << p["megapixels"].get<double>() << "," << p["width"] << "," << p["height"]
-          << "," << p["lines"] << "," << p["regions"] << "," << p["read"] << "," << p["decode_ms"].get<double>() << ","
-          << p["det_ms"].get<double>() << "," << p["rec_ms"].get<double>() << "," << p["total_ms"].get<double>() << "\n";
+      out << sweep["name"].get<std::string>();
+      for (const char* field : fields) out << "," << p[field].dump();
+      out << "\n";
     }
   }
   if (!out) throw Error(ErrorKind::bad_input, path + ": cannot write");
@@ -224,11 +251,35 @@ Json run_sweep(const SweepOptions& options, const PipelineFlags& flags, int warm
     }
   }
 
+  std::vector<Sample> samples(plan.size());
+  for (size_t i = 0; i < plan.size(); ++i) {
+    cv::imencode(".png", pages[i].image, samples[i].png);
+    SweepPoint& point = samples[i].point;
+    point.size = pages[i].image.size();
+    point.megapixels = point.size.area() / 1e6;
+    point.lines = plan[i].spec.lines;
+    point.cap_height = pages[i].text_height;
+  }
+  // Rounds over every point rather than one point's runs in a row: a burst of other work on the
+  // machine then lands on one run of several points, which the medians drop, instead of on all
+  // runs of one point. The warm-up rounds (untimed) also grow ONNX Runtime's arena to the largest page.
   Progress progress(plan.size() * static_cast<size_t>(warmup + iterations), "runs");
+  for (int round = 0; round < warmup; ++round) {
+    for (auto& sample : samples) {
+      ocr.run({decode_image(sample.png, "synthetic page")});
+      progress.advance();
+    }
+  }
+  for (int round = 0; round < iterations; ++round) {
+    for (auto& sample : samples) {
+      time_once(ocr, sample);
+      progress.advance();
+    }
+  }
   std::vector<SweepPoint> size_points, lines_points;
   for (size_t i = 0; i < plan.size(); ++i) {
-    const SweepPoint point = measure(ocr, pages[i], plan[i].spec.lines, warmup, iterations, progress);
-    (plan[i].sweep == "size" ? size_points : lines_points).push_back(point);
+    summarise(samples[i]);
+    (plan[i].sweep == "size" ? size_points : lines_points).push_back(samples[i].point);
   }
   progress.finish();
 

@@ -148,6 +148,7 @@ TEST_F(BenchSweep, PrintsAndWritesTheRequestedPoints) {
   EXPECT_NE(r.out.find("size sweep: A4 pages of 5 lines"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("lines sweep: 1189x1682 pages"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("fit total_ms"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fit cpu_total_ms"), std::string::npos) << r.out;
 
   const auto record = nlohmann::json::parse(test::slurp(dir_ / "sweep.json"));
   EXPECT_EQ(record["mode"], "sweep");
@@ -165,10 +166,13 @@ TEST_F(BenchSweep, PrintsAndWritesTheRequestedPoints) {
     EXPECT_NEAR(p["megapixels"].get<double>(), i == 0 ? 0.25 : 0.5, 0.01);
     EXPECT_EQ(p["lines"], 5);
     EXPECT_EQ(p["regions"], 5);
-    for (const char* stage : {"decode_ms", "det_ms", "rec_ms", "total_ms"}) EXPECT_GE(p[stage].get<double>(), 0) << stage;
+    EXPECT_GE(p["cap_height"].get<int>(), 8);
+    for (const char* stage : {"decode_ms", "det_ms", "rec_ms", "total_ms", "cpu_det_ms", "cpu_rec_ms", "cpu_total_ms"})
+      EXPECT_GE(p[stage].get<double>(), 0) << stage;
     EXPECT_GE(p["total_ms"].get<double>(), p["det_ms"].get<double>());
   }
-  for (const char* stage : {"total_ms", "det_ms", "rec_ms"}) EXPECT_TRUE(size["fit"][stage].contains("r2")) << stage;
+  for (const char* stage : {"total_ms", "det_ms", "rec_ms", "cpu_total_ms", "cpu_det_ms", "cpu_rec_ms"})
+    EXPECT_TRUE(size["fit"][stage].contains("r2")) << stage;
   const auto& lines = record["sweeps"][1];
   EXPECT_EQ(lines["name"], "lines");
   EXPECT_EQ(lines["fixed"]["width"], 1189);
@@ -181,7 +185,8 @@ TEST_F(BenchSweep, PrintsAndWritesTheRequestedPoints) {
   std::vector<std::string> rows;
   for (std::string row; std::getline(csv, row);) rows.push_back(row);
   ASSERT_EQ(rows.size(), 5u);
-  EXPECT_EQ(rows[0], "sweep,megapixels,width,height,lines,regions,read,decode_ms,det_ms,rec_ms,total_ms");
+  EXPECT_EQ(rows[0], "sweep,megapixels,width,height,lines,regions,read,decode_ms,det_ms,rec_ms,total_ms,cpu_det_ms,cpu_rec_ms,"
+                     "cpu_total_ms");
   EXPECT_EQ(rows[1].rfind("size,0.24", 0), 0u) << rows[1];
   EXPECT_EQ(rows[4].rfind("lines,", 0), 0u) << rows[4];
   EXPECT_NE(rows[4].find(",1189,1682,3,3,"), std::string::npos) << rows[4];
