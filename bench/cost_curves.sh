@@ -39,10 +39,13 @@ set grid
 set key top left
 set xlabel "megapixels (A4 page, 20 lines, text scaled with the page)"
 set ylabel "CPU ms per image"
+g(x) = c * x + d
+fit g(x) "$work/size-full.dat" using 1:3 via c, d
 plot "$work/size.dat" using 1:5 with linespoints lw 2 pt 7 title "total, detection limit 1280 px (default)", \
      "$work/size.dat" using 1:3 with linespoints lw 1 pt 6 dt 2 title "detection, limit 1280 px", \
      "$work/size-full.dat" using 1:5 with linespoints lw 2 pt 5 title "total, full resolution (limit 2400 px)", \
-     "$work/size-full.dat" using 1:3 with linespoints lw 1 pt 4 dt 2 title "detection, full resolution"
+     "$work/size-full.dat" using 1:3 with points pt 4 title "detection, full resolution", \
+     g(x) with lines dt 3 lc rgb "gray40" title sprintf("%.0f ms/MP + %.0f ms", c, d)
 f(x) = a * x + b
 fit f(x) "$work/lines.dat" using 2:5 via a, b
 set xlabel "lines of text per page (2 MP page)"
