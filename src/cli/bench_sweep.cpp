@@ -214,6 +214,8 @@ std::shared_ptr<SweepOptions> add_sweep_options(CLI::App* command) {
   // Images are what bench reads, unless it sweeps its own pages.
   command->parse_complete_callback([command, options] {
     if (options->which.empty() && command->count("images") == 0) throw CLI::RequiredError("images (or --sweep)");
+    if (!options->which.empty() && (command->count("images") > 0 || command->count("--url") > 0))
+      throw CLI::ValidationError("--sweep", "it draws and times its own pages in-process: give no images and no --url");
   });
   return options;
 }

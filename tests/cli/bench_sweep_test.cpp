@@ -210,6 +210,9 @@ TEST_F(BenchSweep, RefusesWhatItCannotDo) {
   const auto no_images = run_process({kBinary, "bench"});
   EXPECT_EQ(no_images.exit_code, 2);
   EXPECT_NE(no_images.err.find("--sweep"), std::string::npos) << no_images.err;
+  const auto with_images = run_process({kBinary, "bench", (test::kData / "demo").string(), "--sweep"});
+  EXPECT_EQ(with_images.exit_code, 2);
+  EXPECT_NE(with_images.err.find("give no images"), std::string::npos) << with_images.err;
   const auto unknown = run_process({kBinary, "bench", "--sweep", "pixels"});
   EXPECT_EQ(unknown.exit_code, 2) << unknown.err;
   const auto not_ocr = run_process({kBinary, "bench", "--sweep", "--model", (kModels / "ppocr-rec").string()});
