@@ -15,6 +15,7 @@ apt_packages=(
   libspdlog-dev libzip-dev libgtest-dev libbenchmark-dev
   libpoppler-cpp-dev  # `ocrserve infer` renders PDF pages with Poppler
   fonts-wqy-zenhei zip unzip curl nginx
+  gnuplot-nox  # bench/cost_curves.sh draws docs/cost-curves.png
   python3 python3-torch python3-onnx python3-numpy python3-opencv python3-pyclipper
   libtorch-dev  # the TorchScript backend module, libocrserve_torchscript.so (ocrserve itself never links it)
   # The SDK: the Python package (pybind11, built offline by pip) and the .deb (cpack, dpkg-shlibdeps).

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "backend/session_cache.hpp"
+#include "cli/bench_sweep.hpp"
 #include "cli/commands.hpp"
 #include "cli/pipelines.hpp"
 #include "cli/progress.hpp"
@@ -149,7 +150,7 @@ void add_bench_command(CLI::App& app) {
   command->footer("In-process: warm-up passes, then ITERATIONS passes over the images; per-image min / median / p90 of each "
                   "stage and images/s (crops/s for OCR). Without --model the default OCR pipeline runs. With --url: C "
                   "keep-alive connections POST the images round-robin; throughput, p50/p90/p99 and errors. --json writes the record.");
-  command->add_option("images", options->images, "Image files or folders")->required();
+  command->add_option("images", options->images, "Image files or folders (not with --sweep)");
   options->pipeline.add_to(command, "Package (a detector with --rec: end-to-end OCR)");
   command->add_option("--warmup", options->warmup, "Warm-up passes")->default_val(1)->check(CLI::Range(0, 1000));
   command->add_option("-n,--iterations", options->iterations, "Measured passes")->default_val(5)->check(CLI::Range(1, 100000));
@@ -157,8 +158,11 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--concurrency", options->concurrency, "Server mode: connections")->default_val(8)->check(CLI::Range(1, 4096));
   command->add_option("--requests", options->requests, "Server mode: requests in all")->default_val(200)->check(CLI::Range(1, 10000000));
   command->add_option("--json", options->json_out, "Also write the record as JSON");
-  command->callback([options] {
-    const Json record = options->url.empty() ? bench_in_process(*options) : bench_server(*options);
+  const auto sweep = add_sweep_options(command);  // --sweep: synthetic pages instead of images
+  command->callback([options, sweep] {
+    const Json record = !sweep->which.empty() ? run_sweep(*sweep, options->pipeline, options->warmup, options->iterations)
+                        : options->url.empty() ? bench_in_process(*options)
+                                               : bench_server(*options);
     if (!options->json_out.empty()) {
       std::ofstream out(options->json_out);
       out << record.dump(2) << "\n";
