@@ -821,6 +821,35 @@ TEST_F(Infer, FailedImageIsAnErrorObjectInTheJsonFile) {
   EXPECT_NE(json["error"]["message"].get<std::string>().find("broken.jpg"), std::string::npos);
 }
 
+// Overlapped stages read every page as the stages in turn do, in the same order, with a broken
+// image in the middle and a PDF's pages after it: the same output and exit code either way.
+TEST_F(Infer, OverlappedStagesGiveTheSameOutput) {
+  copy(kDetImage, "in/1.jpg");
+  copy(kData / "demo/broken.jpg", "in/2.jpg");
+  copy(kData / "det_toy/img_1.jpg", "in/3.jpg");
+  pdf({kDetImage, kRecogImage}, "in/4.pdf");
+  copy(kData / "demo/demo_text_ocr.jpg", "in/5.jpg");
+  const std::string in = (dir_ / "in").string();
+  for (const std::string format : {"json", "text"}) {
+    const auto on = infer({"-t", "2", "--format", format, in});
+    const auto off = infer({"-t", "2", "--no-overlap", "--format", format, in});
+    EXPECT_EQ(on.exit_code, 3) << on.err;
+    EXPECT_EQ(off.exit_code, 3) << off.err;
+    EXPECT_EQ(on.out, off.out) << format;
+    EXPECT_NE(on.err.find("2.jpg"), std::string::npos) << on.err;
+    if (format != "json") continue;
+    const auto json = nlohmann::json::parse(on.out);
+    ASSERT_EQ(json.size(), 6u) << on.out;
+    EXPECT_EQ(json[1]["image"], (dir_ / "in/2.jpg").string());
+    EXPECT_EQ(json[1]["error"]["type"], "bad_input");
+    EXPECT_EQ(json[3]["page"], 1);
+    EXPECT_EQ(json[4]["page"], 2);
+    EXPECT_EQ(json[4]["result"][0]["text"], "STAR");
+    EXPECT_EQ(json[5]["image"], (dir_ / "in/5.jpg").string());
+    for (size_t i : {0u, 2u, 3u, 5u}) EXPECT_FALSE(json[i]["result"].empty()) << i;
+  }
+}
+
 // On a terminal, several images draw a progress bar on stderr (count, rate, time left).
 TEST_F(Infer, ProgressBarOnlyOnATerminal) {
   copy(kRecogImage, "a.jpg");
