@@ -405,6 +405,24 @@ TEST_F(Cli, BenchReportsStagesAndThroughput) {
     EXPECT_LE(record[stage]["median"].get<double>(), record[stage]["p90"].get<double>()) << stage;
   }
   EXPECT_NE(r.out.find("inference"), std::string::npos);
+  // OCR streams its passes through overlapped stages, or runs the stages in turn.
+  for (const bool overlap : {true, false}) {
+    std::vector<std::string> args = {kBinary, "bench", "-t", "2", (kData / "demo/demo_text_det.jpg").string(),
+                                     (kData / "demo/demo_text_recog.jpg").string(), "--warmup", "0", "-n", "2",
+                                     "--json", (dir_ / "ocr.json").string()};
+    if (!overlap) args.push_back("--no-overlap");
+    const auto ocr = run_process(args);
+    ASSERT_EQ(ocr.exit_code, 0) << ocr.err;
+    const auto ocr_record = nlohmann::json::parse(test::slurp_text(dir_ / "ocr.json"));
+    EXPECT_EQ(ocr_record["pipeline"], "ocr");
+    EXPECT_EQ(ocr_record["overlap"], overlap);
+    EXPECT_GT(ocr_record["crops_per_second"].get<double>(), 0);
+    EXPECT_NE(ocr.out.find(overlap ? "overlapped stages" : "stages in turn"), std::string::npos) << ocr.out;
+    for (const char* stage : {"inference_ms", "total_ms"}) {
+      EXPECT_GT(ocr_record[stage]["min"].get<double>(), 0) << stage;
+      EXPECT_LE(ocr_record[stage]["median"].get<double>(), ocr_record[stage]["p90"].get<double>()) << stage;
+    }
+  }
   const auto nobody = run_process({kBinary, "bench", "--url", "http://127.0.0.1:1/predictions/rec", "--requests", "3",
                                    (kData / "rec_toy").string()});
   EXPECT_EQ(nobody.exit_code, 4);
