@@ -84,7 +84,7 @@ void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
                       "Where the networks run: cpu, or cuda / cuda:N for TorchScript packages with a CUDA build of "
                       "libtorch (mmdeploy's device)")
       ->default_val("cpu");
-  command->add_flag("--no-overlap{false}", overlap,
+  command->add_flag_callback("--no-overlap", [this] { overlap = false; },
                     "End-to-end OCR over several images: run detection and recognition one after the other, each "
                     "with all the threads, instead of detecting the next image while this one's lines are "
                     "recognised (same results; see docs/benchmarks.md)");
