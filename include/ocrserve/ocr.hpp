@@ -24,12 +24,12 @@ struct OcrOptions {
   size_t batch_size = 1;             // crops per recognition batch (more: faster, but lines are padded to the widest)
   float min_text_score = 0.5f;       // lines recognised with a lower score are dropped (PaddleOCR's drop_score)
   DetectionSettings detection;       // overrides of the detector package's settings
-  // With backend.intra_op_threads = T >= 2, split the threads into T lanes (at most 8), each with its
-  // own single-threaded copy of every network, that take whichever work is ready: the next batch
-  // of lines to recognise, else the next image to detect. Over several images the stages then
-  // overlap (image N+1 is detected while image N's lines are recognised) and no core waits for
-  // another's tail. Results are the same either way. false: one detector using all T threads,
-  // then T copies of the recogniser, one stage after the other.
+  // On the CPU with backend.intra_op_threads = T >= 2, split the threads into T lanes (at most
+  // 8), each with its own single-threaded copy of every network, that take whichever work is
+  // ready: the next batch of lines to recognise, else the next image to detect. Over several
+  // images the stages then overlap (image N+1 is detected while image N's lines are recognised)
+  // and no core waits for another's tail. Results are the same either way. false: one detector
+  // using all T threads, then T copies of the recogniser, one stage after the other.
   bool overlap_stages = true;
 
   // The default packages of default_models_dir(): ppocr-det and ppocr-rec, no angle classifier.
