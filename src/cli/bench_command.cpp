@@ -2,6 +2,8 @@
 // or of a running server under C concurrent connections (--url).
 #include <algorithm>
 #include <cstdio>
+#include <deque>
+#include <optional>
 #include <fstream>
 #include <iostream>
 
@@ -66,37 +68,60 @@ Json bench_in_process(const BenchOptions& options) {
   for (const auto& file : image_files(options.images)) encoded.push_back(read_file_bytes(file));
 
   size_t crops = 0;
-  auto run = [&](const cv::Mat& image, StageTimes* times) {
-    if (ocr) crops += ocr->run({image}, times).front().size();
-    else if (detector) detector->detect({image}, times);
-    else recognizer->recognize({image}, times);
+  std::vector<double> decode, preprocess, inference, postprocess, total;
+  auto record_image = [&](double decoded, const StageTimes& times, Clock::time_point begin) {
+    decode.push_back(decoded);
+    preprocess.push_back(times.preprocess.count());
+    inference.push_back(times.inference.count());
+    postprocess.push_back(times.postprocess.count());
+    total.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
   };
   // On a terminal, a progress bar over the warm-up and measured passes (never drawn into a pipe).
   Progress progress(static_cast<size_t>(options.warmup + options.iterations) * encoded.size());
-  for (int i = 0; i < options.warmup; ++i) {
-    for (const auto& bytes : encoded) {
-      run(decode_image(bytes, "image"), nullptr);
-      progress.advance();
+
+  // `passes` passes over the images. OCR streams them through Ocr::run_each, in one stream so
+  // that overlapped stages never drain between passes; an image's total is then its time from
+  // being read to its result, waiting behind others included.
+  auto run_passes = [&](int passes, bool measured) {
+    if (ocr) {
+      const size_t count = static_cast<size_t>(passes) * encoded.size();
+      size_t next = 0;
+      std::deque<std::pair<Clock::time_point, double>> reads;  // begin and decode time of images in flight
+      ocr->run_each(
+          [&]() -> std::optional<cv::Mat> {
+            if (next == count) return std::nullopt;
+            const auto begin = Clock::now();
+            reads.emplace_back(begin, 0.0);
+            cv::Mat image = decode_image(encoded[next++ % encoded.size()], "image");
+            reads.back().second = std::chrono::duration<double, std::milli>(Clock::now() - begin).count();
+            return image;
+          },
+          [&](OcrOutcome&& outcome) {
+            if (outcome.error) std::rethrow_exception(outcome.error);
+            crops += outcome.result.size();
+            if (measured) record_image(reads.front().second, outcome.times, reads.front().first);
+            reads.pop_front();
+            progress.advance();
+          });
+      return;
     }
-  }
+    for (int i = 0; i < passes; ++i) {
+      for (const auto& bytes : encoded) {
+        const auto begin = Clock::now();
+        const cv::Mat image = decode_image(bytes, "image");
+        const double decoded = std::chrono::duration<double, std::milli>(Clock::now() - begin).count();
+        StageTimes times;
+        if (detector) detector->detect({image}, &times);
+        else recognizer->recognize({image}, &times);
+        if (measured) record_image(decoded, times, begin);
+        progress.advance();
+      }
+    }
+  };
+  run_passes(options.warmup, false);
   crops = 0;
-  std::vector<double> decode, preprocess, inference, postprocess, total;
   const auto start = Clock::now();
-  for (int i = 0; i < options.iterations; ++i) {
-    for (const auto& bytes : encoded) {
-      const auto begin = Clock::now();
-      const cv::Mat image = decode_image(bytes, "image");
-      const double decoded = std::chrono::duration<double, std::milli>(Clock::now() - begin).count();
-      StageTimes times;
-      run(image, &times);
-      decode.push_back(decoded);
-      preprocess.push_back(times.preprocess.count());
-      inference.push_back(times.inference.count());
-      postprocess.push_back(times.postprocess.count());
-      total.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
-      progress.advance();
-    }
-  }
+  run_passes(options.iterations, true);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   progress.finish();
   const double images = static_cast<double>(total.size());
@@ -107,6 +132,7 @@ Json bench_in_process(const BenchOptions& options) {
                  {"iterations", options.iterations},
                  {"threads", options.pipeline.threads},
                  {"batch_size", options.pipeline.batch_size},
+                 {"overlap", ocr && ocr->overlapped()},
                  {"images_per_second", images / seconds},
                  {"decode_ms", stats(decode)},
                  {"preprocess_ms", stats(preprocess)},
@@ -114,8 +140,9 @@ Json bench_in_process(const BenchOptions& options) {
                  {"postprocess_ms", stats(postprocess)},
                  {"total_ms", stats(total)}};
   if (ocr) record["crops_per_second"] = crops / seconds;
-  std::printf("%s, %zu images x %d iterations, %d thread(s): %.2f images/s", record["pipeline"].get<std::string>().c_str(),
-              encoded.size(), options.iterations, options.pipeline.threads, images / seconds);
+  std::printf("%s, %zu images x %d iterations, %d thread(s)%s: %.2f images/s", record["pipeline"].get<std::string>().c_str(),
+              encoded.size(), options.iterations, options.pipeline.threads,
+              ocr ? (ocr->overlapped() ? ", overlapped stages" : ", stages in turn") : "", images / seconds);
   if (ocr) std::printf(", %.1f crops/s", crops / seconds);
   std::printf("\n");
   for (const char* stage : {"decode_ms", "preprocess_ms", "inference_ms", "postprocess_ms", "total_ms"}) {
@@ -148,7 +175,8 @@ void add_bench_command(CLI::App& app) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* command = app.add_subcommand("bench", "Measure speed in-process (per stage) or of a running server (--url)");
   command->footer("In-process: warm-up passes, then ITERATIONS passes over the images; per-image min / median / p90 of each "
-                  "stage and images/s (crops/s for OCR). Without --model the default OCR pipeline runs. With --url: C "
+                  "stage and images/s (crops/s for OCR; with overlapped stages an image's total runs from reading it to its "
+                  "result). Without --model the default OCR pipeline runs. With --url: C "
                   "keep-alive connections POST the images round-robin; throughput, p50/p90/p99 and errors. --json writes the record.");
   command->add_option("images", options->images, "Image files or folders (not with --sweep)");
   options->pipeline.add_to(command, "Package (a detector with --rec: end-to-end OCR)");

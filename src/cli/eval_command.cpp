@@ -68,29 +68,47 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
   DetectionCounts counts;
   LineAccuracy lines;
   Progress progress(samples.size());
-  for (const auto& sample : samples) {
-    if (end_to_end && !sample.has_text) {
-      throw Error(ErrorKind::bad_input, options.dataset + ": end-to-end evaluation needs transcriptions; " +
-                                            sample.image.string() + " has none");
-    }
+  auto score = [&](const DetectionSample& sample, const OcrResult& items) {
     std::vector<Polygon> polygons;
     std::vector<std::string> texts;
-    if (end_to_end) {
-      OcrResult items;
-      if (pipelines) {
-        items = pipelines->ocr->run({read_image(sample.image)}).front();
-      } else if (auto found = predictions.find(sample.image.filename().string()); found != predictions.end()) {
-        items = found->second;
+    for (const auto& item : items) polygons.push_back(item.polygon), texts.push_back(item.text);
+    if (sample.has_boxes) counts += match_detections(sample.regions, polygons, options.iou, &texts, equal_ignoring_case_symbol);
+    lines.add(sample.regions, texts);
+    progress.advance();
+  };
+  if (end_to_end) {
+    for (const auto& sample : samples) {
+      if (!sample.has_text) {
+        throw Error(ErrorKind::bad_input, options.dataset + ": end-to-end evaluation needs transcriptions; " +
+                                              sample.image.string() + " has none");
       }
-      for (const auto& item : items) polygons.push_back(item.polygon), texts.push_back(item.text);
-      if (sample.has_boxes) counts += match_detections(sample.regions, polygons, options.iou, &texts, equal_ignoring_case_symbol);
-      lines.add(sample.regions, texts);
-    } else {
+    }
+  }
+  if (end_to_end && pipelines) {
+    // The images stream through the pipeline: the next is detected while this one's lines are read.
+    size_t next = 0;
+    pipelines->ocr->run_each(
+        [&]() -> std::optional<cv::Mat> {
+          if (next == samples.size()) return std::nullopt;
+          return read_image(samples[next++].image);
+        },
+        [&](OcrOutcome&& outcome) {
+          if (outcome.error) std::rethrow_exception(outcome.error);
+          score(samples[outcome.index], outcome.result);
+        });
+  } else if (end_to_end) {
+    for (const auto& sample : samples) {
+      const auto found = predictions.find(sample.image.filename().string());
+      score(sample, found != predictions.end() ? found->second : OcrResult{});
+    }
+  } else {
+    for (const auto& sample : samples) {
       const DetectionResult regions = pipelines->detector->detect({read_image(sample.image)}).front();
+      std::vector<Polygon> polygons;
       for (const auto& region : regions) polygons.push_back(region.polygon);
       counts += match_detections(sample.regions, polygons, options.iou);
+      progress.advance();
     }
-    progress.advance();
   }
   Json result = {{"task", end_to_end ? "e2e" : "det"}, {"images", samples.size()}};
   if (boxes) {

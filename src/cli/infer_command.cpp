@@ -1,6 +1,8 @@
 // `ocrserve infer`: run a detection, recognition or end-to-end OCR model on images, folders of
 // them, PDFs and multi-page TIFFs, and write the results as JSON, JSON Lines, text, TSV or hOCR.
 #include <algorithm>
+#include <deque>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -33,14 +35,20 @@ struct InferOptions {
   int pdf_dpi = 200;
 };
 
-// What one page produced: the JSON result, its text lines, and a picture of it when asked for.
+// What one page produced: the JSON result, its text lines, and how to draw it when asked for.
 struct PageOutput {
   Json json;
   std::vector<TextLine> lines;
-  cv::Mat picture;
+  std::function<cv::Mat(const cv::Mat& image)> draw;
 };
 
-// Runs whichever pipeline the packages describe.
+// A page's output, or why it failed (the exception of reading or running it).
+struct PageOutcome {
+  PageOutput output;
+  std::exception_ptr error;
+};
+
+// Runs whichever pipeline the packages describe over a stream of pages.
 class Runner {
  public:
   explicit Runner(const InferOptions& options) : pipelines_(Pipelines::load(options.pipeline)) {}
@@ -49,29 +57,56 @@ class Runner {
   bool reads_text() const { return pipelines_.ocr || pipelines_.recognizer; }
   const char* name() const { return pipelines_.name(); }
 
-  PageOutput run(const cv::Mat& image, bool picture) {
+  // Runs the pages `next_page` gives (std::nullopt: no more; an exception: that page could not
+  // be read) and hands `done` each one's outcome in order. End-to-end OCR detects the next page
+  // while this one's lines are recognised (Ocr::run_each).
+  void run_each(const std::function<std::optional<cv::Mat>()>& next_page, const std::function<void(PageOutcome&&)>& done) {
     if (auto& ocr = pipelines_.ocr) {
-      const OcrResult result = ocr->run({image}).front();
-      std::vector<TextLine> lines;
-      for (const auto& item : result) lines.push_back({item.polygon, item.text, item.score});
-      return {ocr_json(result), std::move(lines), picture ? draw_ocr(image, result) : cv::Mat()};
+      ocr->run_each(next_page, [&](OcrOutcome&& outcome) {
+        if (outcome.error) return done({{}, outcome.error});
+        done({ocr_output(std::move(outcome.result)), nullptr});
+      });
+      return;
     }
-    if (auto& detector = pipelines_.detector) {
-      const DetectionResult result = detector->detect({image}).front();
-      return {detection_json(result), {}, picture ? draw_detections(image, result) : cv::Mat()};
+    while (true) {
+      PageOutcome outcome;
+      try {
+        const std::optional<cv::Mat> image = next_page();
+        if (!image) return;
+        outcome.output = run(*image);
+      } catch (...) {
+        outcome.error = std::current_exception();
+      }
+      done(std::move(outcome));
     }
-    if (auto& recognizer = pipelines_.recognizer) {
-      const RecognizedText result = recognizer->recognize({image}).front();
-      // The image is the line: its box is the whole image.
-      const auto w = static_cast<float>(image.cols), h = static_cast<float>(image.rows);
-      std::vector<TextLine> lines = {{{{0, 0}, {w, 0}, {w, h}, {0, h}}, result.text, result.score}};
-      return {recognition_json(result), std::move(lines), picture ? draw_recognition(image, result) : cv::Mat()};
-    }
-    const AngleResult result = pipelines_.classifier->classify({image}).front();
-    return {Json{{"angle", result.angle}, {"score", result.score}}, {}, picture ? image : cv::Mat()};
   }
 
  private:
+  static PageOutput ocr_output(OcrResult result) {
+    std::vector<TextLine> lines;
+    for (const auto& item : result) lines.push_back({item.polygon, item.text, item.score});
+    Json json = ocr_json(result);
+    return {std::move(json), std::move(lines), [result = std::move(result)](const cv::Mat& image) { return draw_ocr(image, result); }};
+  }
+
+  PageOutput run(const cv::Mat& image) {
+    if (auto& detector = pipelines_.detector) {
+      DetectionResult result = detector->detect({image}).front();
+      Json json = detection_json(result);
+      return {std::move(json), {}, [result = std::move(result)](const cv::Mat& image) { return draw_detections(image, result); }};
+    }
+    if (auto& recognizer = pipelines_.recognizer) {
+      RecognizedText result = recognizer->recognize({image}).front();
+      // The image is the line: its box is the whole image.
+      const auto w = static_cast<float>(image.cols), h = static_cast<float>(image.rows);
+      std::vector<TextLine> lines = {{{{0, 0}, {w, 0}, {w, h}, {0, h}}, result.text, result.score}};
+      Json json = recognition_json(result);
+      return {std::move(json), std::move(lines), [result = std::move(result)](const cv::Mat& image) { return draw_recognition(image, result); }};
+    }
+    const AngleResult result = pipelines_.classifier->classify({image}).front();
+    return {Json{{"angle", result.angle}, {"score", result.score}}, {}, [](const cv::Mat& image) { return image; }};
+  }
+
   Pipelines pipelines_;
 };
 
@@ -95,6 +130,21 @@ fs::path base_name(const InputFile& input) {
   return name.replace_extension();
 }
 
+// A page read and not yet written: what its result needs to be written, in order.
+struct PendingPage {
+  PageResult page;
+  const InputFile* input = nullptr;
+  bool first = false;       // the input's first page (or its only entry): its writers start here
+  bool last = false;        // the input's last page: its writers finish here
+  bool paged = false;       // the input numbers its pages
+  bool open_failed = false; // the input could not be opened: this entry is its error
+  bool no_pages = false;    // a document without pages: only its writers
+  cv::Mat image;            // kept for --show
+};
+
+// What the page stream throws for a document without pages, which has no page to run.
+struct NoPages {};
+
 class InferRun {
  public:
   explicit InferRun(const InferOptions& options) : options_(options), format_(parse_format(options.format)) {}
@@ -103,7 +153,7 @@ class InferRun {
     if (std::count(options_.images.begin(), options_.images.end(), "-") > 1) {
       throw CLI::ValidationError("\"-\" (standard input) can be given once");
     }
-    const std::vector<InputFile> inputs = expand_inputs(options_.images);
+    inputs_ = expand_inputs(options_.images);
     Runner runner(options_);
     if (needs_text(format_) && !runner.reads_text()) {
       const std::string name = runner.name();
@@ -117,10 +167,10 @@ class InferRun {
       if (error) throw Error(ErrorKind::bad_input, options_.output_dir + ": cannot create directory: " + error.message());
     }
     // One input named on the command line that is one image prints its result alone.
-    const bool lone = inputs.size() == 1 && !inputs[0].listed;
-    Progress progress(inputs.size());
+    lone_ = inputs_.size() == 1 && !inputs_[0].listed;
+    Progress progress(inputs_.size());
     progress_ = &progress;
-    for (const auto& input : inputs) process(input, lone, runner);
+    runner.run_each([this] { return read_next_page(); }, [this](PageOutcome&& outcome) { write(std::move(outcome)); });
     if (stdout_writer_) stdout_writer_->finish();
     if (json_writer_) json_writer_->finish();
     if (json_file_) check_written(*json_file_, options_.json_out);
@@ -129,44 +179,83 @@ class InferRun {
   }
 
  private:
-  void process(const InputFile& input, bool lone, Runner& runner) {
-    std::optional<InputDocument> document;
-    std::optional<Error> open_error = input.error;
-    if (!open_error) {
-      try {
-        document.emplace(read_input_bytes(input), input.name, options_.pdf_dpi);
-      } catch (const Error& e) {
-        open_error = e;
-      }
-    }
-    const bool paged = document && document->paged();
-    start_run_writers(lone && !paged);
-    const fs::path base = names_.claim(base_name(input));
-    InputWriters writers = input_writers(base, !paged, open_error.has_value());
-    if (open_error) {
-      report(*open_error);
-      emit({input.name, 0, {}, 0, Json(), {}, open_error}, writers);
-    } else {
-      progress_->add_total(document->size() - 1);
-      for (size_t index = 0; index < document->size(); ++index) {
-        PageResult page{input.name, paged ? static_cast<int>(index + 1) : 0, {}, document->dpi(), Json(), {}, {}};
+  // The next page of the inputs (std::nullopt after the last), noting in pending_ how to write
+  // its result. Throws the Error of a page, or of an input, that cannot be read.
+  std::optional<cv::Mat> read_next_page() {
+    if (document_ && next_page_ == document_->size()) document_.reset();
+    if (!document_) {
+      if (next_input_ == inputs_.size()) return std::nullopt;
+      const InputFile& input = inputs_[next_input_++];
+      std::optional<Error> open_error = input.error;
+      if (!open_error) {
         try {
-          const cv::Mat image = document->read(index, page.label());
-          page.size = image.size();
-          PageOutput output = runner.run(image, !options_.show.empty());
-          page.result = std::move(output.json);
-          page.lines = std::move(output.lines);
-          if (!options_.show.empty()) write_png(output.picture, picture_path(base, page.page, lone && !paged));
+          document_.emplace(read_input_bytes(input), input.name, options_.pdf_dpi);
         } catch (const Error& e) {
-          // One bad page does not stop the others; the exit code still reports it.
-          report(e);
-          page.error = e;
+          open_error = e;
         }
-        emit(page, writers);
       }
+      if (open_error || document_->size() == 0) {
+        PendingPage& pending = pending_.emplace_back();
+        pending.page = {input.name, 0, {}, document_ ? document_->dpi() : 0, Json(), {}, open_error};
+        pending.input = &input;
+        pending.first = pending.last = true;
+        pending.paged = document_ && document_->paged();
+        pending.open_failed = open_error.has_value();
+        pending.no_pages = !open_error;
+        document_.reset();
+        if (open_error) throw *open_error;
+        throw NoPages{};
+      }
+      progress_->add_total(document_->size() - 1);
+      document_input_ = &input;
+      next_page_ = 0;
     }
-    if (writers.writer) writers.writer->finish();
-    if (writers.file) check_written(*writers.file, writers.path);
+    const size_t index = next_page_++;
+    PendingPage& pending = pending_.emplace_back();
+    pending.paged = document_->paged();
+    pending.page = {document_input_->name, pending.paged ? static_cast<int>(index + 1) : 0, {}, document_->dpi(), Json(), {}, {}};
+    pending.input = document_input_;
+    pending.first = index == 0;
+    pending.last = next_page_ == document_->size();
+    const cv::Mat image = document_->read(index, pending.page.label());
+    pending.page.size = image.size();
+    if (!options_.show.empty()) pending.image = image;
+    return image;
+  }
+
+  // Writes the result of the oldest page read.
+  void write(PageOutcome&& outcome) {
+    PendingPage pending = std::move(pending_.front());
+    pending_.pop_front();
+    if (pending.first) {
+      start_run_writers(lone_ && !pending.paged);
+      base_ = names_.claim(base_name(*pending.input));
+      writers_ = input_writers(base_, !pending.paged, pending.open_failed);
+    }
+    PageResult& page = pending.page;
+    if (pending.open_failed) {
+      report(*page.error);
+      emit(page, writers_);
+    } else if (!pending.no_pages) {
+      try {
+        if (outcome.error) std::rethrow_exception(outcome.error);
+        page.result = std::move(outcome.output.json);
+        page.lines = std::move(outcome.output.lines);
+        if (!options_.show.empty()) {
+          write_png(outcome.output.draw(pending.image), picture_path(base_, page.page, lone_ && !pending.paged));
+        }
+      } catch (const Error& e) {
+        // One bad page does not stop the others; the exit code still reports it.
+        report(e);
+        page.error = e;
+      }
+      emit(page, writers_);
+    }
+    if (pending.last) {
+      if (writers_.writer) writers_.writer->finish();
+      if (writers_.file) check_written(*writers_.file, writers_.path);
+      writers_ = {};
+    }
   }
 
   // Standard output's and --json FILE's writers, made when the first input tells whether the
@@ -224,7 +313,18 @@ class InferRun {
 
   const InferOptions& options_;
   Format format_;
+  std::vector<InputFile> inputs_;
+  bool lone_ = false;
   Progress* progress_ = nullptr;
+  // The page stream's side: the input being read and its next page.
+  size_t next_input_ = 0;
+  std::optional<InputDocument> document_;
+  const InputFile* document_input_ = nullptr;
+  size_t next_page_ = 0;
+  // The writing side: pages read and not yet written, and the writers of the input being written.
+  std::deque<PendingPage> pending_;
+  fs::path base_;
+  InputWriters writers_;
   OutputNames names_;
   bool started_ = false;
   std::unique_ptr<ResultWriter> stdout_writer_;

@@ -9,7 +9,7 @@
 namespace ocrserve {
 
 Pipelines Pipelines::load(const PackageChoice& choice, const BackendOptions& backend, size_t batch_size,
-                          float min_text_score) {
+                          float min_text_score, bool overlap) {
   namespace fs = std::filesystem;
   const fs::path model = choice.model.empty() ? default_models_dir() / "ppocr-det" : fs::path(choice.model);
   const ModelPackage package = ModelPackage::load(model);
@@ -28,6 +28,7 @@ Pipelines Pipelines::load(const PackageChoice& choice, const BackendOptions& bac
     ocr.backend = backend;
     ocr.batch_size = batch_size;
     ocr.min_text_score = min_text_score;
+    ocr.overlap_stages = overlap;
     pipelines.ocr.emplace(ocr);
   } else if (!choice.rec.empty()) {
     throw Error(ErrorKind::bad_input, "--rec needs a detection model in --model; " + model.string() +
@@ -52,7 +53,7 @@ BackendOptions PipelineFlags::backend_options() const {
 }
 
 Pipelines Pipelines::load(const PipelineFlags& flags) {
-  return load(flags.packages, flags.backend_options(), flags.batch_size, flags.min_text_score);
+  return load(flags.packages, flags.backend_options(), flags.batch_size, flags.min_text_score, flags.overlap);
 }
 
 void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
@@ -83,6 +84,10 @@ void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
                       "Where the networks run: cpu, or cuda / cuda:N for TorchScript packages with a CUDA build of "
                       "libtorch (mmdeploy's device)")
       ->default_val("cpu");
+  command->add_flag_callback("--no-overlap", [this] { overlap = false; },
+                    "End-to-end OCR over several images: run detection and recognition one after the other, each "
+                    "with all the threads, instead of detecting the next image while this one's lines are "
+                    "recognised (same results; see docs/benchmarks.md)");
 }
 
 const char* Pipelines::name() const {

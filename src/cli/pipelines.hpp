@@ -26,9 +26,10 @@ struct PipelineFlags {
   size_t batch_size = 1;
   float min_text_score = 0.5f;
   std::string device = "cpu";  // BackendOptions::device: "cpu" or "cuda[:N]"
+  bool overlap = true;         // OcrOptions::overlap_stages (--no-overlap turns it off)
 
   // Adds -m/--model (with `model_help`), -r, -c, --use-angle-cls, the --det-* settings, -t, -b,
-  // --min-text-score and --device to `command`.
+  // --min-text-score, --device and --no-overlap to `command`.
   void add_to(CLI::App* command, const std::string& model_help);
   // The threads and device chosen, with the default session cache.
   BackendOptions backend_options() const;
@@ -42,7 +43,7 @@ struct Pipelines {
 
   // Error(bad_input) for --rec with a package that is not a detector.
   static Pipelines load(const PackageChoice& choice, const BackendOptions& backend, size_t batch_size,
-                        float min_text_score = 0.5f);
+                        float min_text_score = 0.5f, bool overlap = true);
   static Pipelines load(const PipelineFlags& flags);  // with the default session cache
   const char* name() const;  // "ocr", "detection", "recognition" or "angle"
 };

@@ -1,6 +1,7 @@
 #include "serve/servable.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <variant>
 
 #include "codec/codec.hpp"
@@ -114,6 +115,27 @@ void Servable::run_decoded(const std::vector<cv::Mat>& decoded, const std::vecto
           fill(outcomes, slots, runner.detect(decoded), detection_json);
         } else if constexpr (std::is_same_v<Runner, Recognizer>) {
           fill(outcomes, slots, runner.recognize(decoded), recognition_json);
+        } else if (runner.overlapped() && decoded.size() > 1) {
+          // The images stream through the worker's lanes: the next is detected while this one's
+          // lines are recognised, and an image that fails fails alone.
+          size_t next = 0;
+          runner.run_each(
+              [&]() -> std::optional<cv::Mat> {
+                if (next == decoded.size()) return std::nullopt;
+                return decoded[next++];
+              },
+              [&](OcrOutcome&& outcome) {
+                ItemOutcome& item = outcomes[slots[outcome.index]];
+                if (!outcome.error) {
+                  item.result = ocr_json(outcome.result);
+                  return;
+                }
+                try {
+                  std::rethrow_exception(outcome.error);
+                } catch (const Error& e) {
+                  item.error = e;
+                }
+              });
         } else {
           fill(outcomes, slots, runner.run(decoded), ocr_json);
         }

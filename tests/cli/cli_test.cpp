@@ -405,6 +405,24 @@ TEST_F(Cli, BenchReportsStagesAndThroughput) {
     EXPECT_LE(record[stage]["median"].get<double>(), record[stage]["p90"].get<double>()) << stage;
   }
   EXPECT_NE(r.out.find("inference"), std::string::npos);
+  // OCR streams its passes through overlapped stages, or runs the stages in turn.
+  for (const bool overlap : {true, false}) {
+    std::vector<std::string> args = {kBinary, "bench", "-t", "2", (kData / "demo/demo_text_det.jpg").string(),
+                                     (kData / "demo/demo_text_recog.jpg").string(), "--warmup", "0", "-n", "2",
+                                     "--json", (dir_ / "ocr.json").string()};
+    if (!overlap) args.push_back("--no-overlap");
+    const auto ocr = run_process(args);
+    ASSERT_EQ(ocr.exit_code, 0) << ocr.err;
+    const auto ocr_record = nlohmann::json::parse(test::slurp_text(dir_ / "ocr.json"));
+    EXPECT_EQ(ocr_record["pipeline"], "ocr");
+    EXPECT_EQ(ocr_record["overlap"], overlap);
+    EXPECT_GT(ocr_record["crops_per_second"].get<double>(), 0);
+    EXPECT_NE(ocr.out.find(overlap ? "overlapped stages" : "stages in turn"), std::string::npos) << ocr.out;
+    for (const char* stage : {"inference_ms", "total_ms"}) {
+      EXPECT_GT(ocr_record[stage]["min"].get<double>(), 0) << stage;
+      EXPECT_LE(ocr_record[stage]["median"].get<double>(), ocr_record[stage]["p90"].get<double>()) << stage;
+    }
+  }
   const auto nobody = run_process({kBinary, "bench", "--url", "http://127.0.0.1:1/predictions/rec", "--requests", "3",
                                    (kData / "rec_toy").string()});
   EXPECT_EQ(nobody.exit_code, 4);
@@ -819,6 +837,35 @@ TEST_F(Infer, FailedImageIsAnErrorObjectInTheJsonFile) {
   EXPECT_EQ(json["image"], (kData / "demo/broken.jpg").string());
   EXPECT_EQ(json["error"]["type"], "bad_input");
   EXPECT_NE(json["error"]["message"].get<std::string>().find("broken.jpg"), std::string::npos);
+}
+
+// Overlapped stages read every page as the stages in turn do, in the same order, with a broken
+// image in the middle and a PDF's pages after it: the same output and exit code either way.
+TEST_F(Infer, OverlappedStagesGiveTheSameOutput) {
+  copy(kDetImage, "in/1.jpg");
+  copy(kData / "demo/broken.jpg", "in/2.jpg");
+  copy(kData / "det_toy/img_1.jpg", "in/3.jpg");
+  pdf({kDetImage, kRecogImage}, "in/4.pdf");
+  copy(kData / "demo/demo_text_ocr.jpg", "in/5.jpg");
+  const std::string in = (dir_ / "in").string();
+  for (const std::string format : {"json", "text"}) {
+    const auto on = infer({"-t", "2", "--format", format, in});
+    const auto off = infer({"-t", "2", "--no-overlap", "--format", format, in});
+    EXPECT_EQ(on.exit_code, 3) << on.err;
+    EXPECT_EQ(off.exit_code, 3) << off.err;
+    EXPECT_EQ(on.out, off.out) << format;
+    EXPECT_NE(on.err.find("2.jpg"), std::string::npos) << on.err;
+    if (format != "json") continue;
+    const auto json = nlohmann::json::parse(on.out);
+    ASSERT_EQ(json.size(), 6u) << on.out;
+    EXPECT_EQ(json[1]["image"], (dir_ / "in/2.jpg").string());
+    EXPECT_EQ(json[1]["error"]["type"], "bad_input");
+    EXPECT_EQ(json[3]["page"], 1);
+    EXPECT_EQ(json[4]["page"], 2);
+    EXPECT_EQ(json[4]["result"][0]["text"], "STAR");
+    EXPECT_EQ(json[5]["image"], (dir_ / "in/5.jpg").string());
+    for (size_t i : {0u, 2u, 3u, 5u}) EXPECT_FALSE(json[i]["result"].empty()) << i;
+  }
 }
 
 // On a terminal, several images draw a progress bar on stderr (count, rate, time left).
