@@ -177,7 +177,9 @@ void add_bench_command(CLI::App& app) {
   command->footer("In-process: warm-up passes, then ITERATIONS passes over the images; per-image min / median / p90 of each "
                   "stage and images/s (crops/s for OCR; with overlapped stages an image's total runs from reading it to its "
                   "result). Without --model the default OCR pipeline runs. With --url: C "
-                  "keep-alive connections POST the images round-robin; throughput, p50/p90/p99 and errors. --json writes the record.");
+                  "keep-alive connections POST the images round-robin; throughput, p50/p90/p99 and errors. With --sweep: no images; "
+                  "OCR on synthetic pages of growing size and line count, with the fitted growth (docs/benchmarks.md). "
+                  "--json writes the record.");
   command->add_option("images", options->images, "Image files or folders (not with --sweep)");
   options->pipeline.add_to(command, "Package (a detector with --rec: end-to-end OCR)");
   command->add_option("--warmup", options->warmup, "Warm-up passes")->default_val(1)->check(CLI::Range(0, 1000));
