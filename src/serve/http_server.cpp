@@ -309,7 +309,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto out = std::make_shared<http::response<http::string_body>>();
     out->version(11);
     out->result(static_cast<unsigned>(response.status));
-    const bool close_after = response.status >= 400 || !keep_alive_;
+    // An error the API answered (404, 400, 503…) leaves the connection usable, as in TorchServe;
+    // a refusal of the message itself (reply_error: its body may be unread) closes it.
+    const bool close_after = !keep_alive_;
     out->set(http::field::content_type, response.content_type);
     out->set("x-request-id", random_uuid());
     // TorchServe's headers against caching, unless the handler chose its own (the web page).
@@ -322,6 +324,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     for (const auto& [name, value] : response.headers) out->set(name, value);
     out->keep_alive(!close_after);
+    // An HTTP/1.0 client keeps the connection only when the answer says so.
+    if (!close_after && version_ == 10) out->set(http::field::connection, "keep-alive");
     out->body() = std::move(response.body);
     out->prepare_payload();
     log_access(response.status);

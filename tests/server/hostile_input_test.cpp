@@ -249,6 +249,38 @@ TEST_F(HostileInput, OnlyChunkedTransferCodingIsAccepted) {
   EXPECT_NE(all.find("Connection: close"), std::string::npos);
 }
 
+// As in TorchServe, an error the API answers keeps the connection; only a refused message closes it.
+// An HTTP/1.0 client that asks for keep-alive is told so.
+TEST_F(HostileInput, ApiErrorsKeepTheConnectionAndHttp10KeepAliveIsAnswered) {
+  ServerProcess server({}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.log();
+  const int fd = test::connect_to(server.inference);
+  ASSERT_TRUE(test::send_all(fd, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const auto missing = test::read_reply(fd);
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.headers.count("connection"), 0u);  // HTTP/1.1: persistent unless closed
+  ASSERT_TRUE(test::send_all(fd, "POST /predictions/rec HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"));
+  EXPECT_EQ(test::read_reply(fd).status, 400);  // not an image: answered, connection kept
+  ASSERT_TRUE(test::send_all(fd, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(test::read_reply(fd).status, 200);
+  close(fd);
+
+  const int old = test::connect_to(server.inference);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(test::send_all(old, "GET /ping HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    const auto reply = test::read_reply(old);
+    EXPECT_EQ(reply.status, 200) << i;
+    EXPECT_EQ(reply.headers.at("connection"), "keep-alive") << i;
+  }
+  ASSERT_TRUE(test::send_all(old, "GET /ping HTTP/1.0\r\n\r\n"));  // no keep-alive: closed after the answer
+  const auto last = test::read_reply(old);
+  EXPECT_EQ(last.status, 200);
+  EXPECT_EQ(last.headers.at("connection"), "close");
+  char byte;
+  EXPECT_EQ(recv(old, &byte, 1, 0), 0);
+  close(old);
+}
+
 TEST_F(HostileInput, OversizedUploadsGet413NotAReset) {
   // The client keeps sending the body it announced; it must still read the 413.
   ServerProcess server({}, {"max_request_size=100000"}, dir_);
