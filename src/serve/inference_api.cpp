@@ -120,7 +120,7 @@ void predict(Server& server, HttpRequest&& request, const std::string& name, con
     if (times.ran) {
       // TorchServe's labels: the version as the URL gave it ("default" without one).
       server.metrics().add("ts_queue_latency_microseconds", labels, static_cast<double>(times.queued.count()));
-      const std::string host = label("Level", "Host") + label("Hostname", server.metrics().hostname());
+      const std::string& host = server.metrics().host_labels();
       server.metrics().set("QueueTime", host, static_cast<double>(times.queued.count()) / 1000.0);
       server.metrics().set("WorkerThreadTime", host, static_cast<double>(times.worker_overhead.count()) / 1000.0);
     }
@@ -172,7 +172,7 @@ HttpResponse no_explanations(Server& server, const std::string& name, const std:
   try {
     server.registry().find(name, version);
   } catch (const Error& e) {
-    return error_response(404, "ModelNotFoundException", e.what());
+    return model_not_found(e);
   }
   return error_response(501, "NotImplementedException",
                         "Model \"" + name + "\" has no explanations: ocrserve's results carry their own evidence (polygons, "

@@ -13,12 +13,19 @@ namespace {
 
 HttpResponse status_response(int status, const std::string& message) { return json_response(status, {{"status", message}}); }
 
-// A non-negative integer query parameter; Error(bad_input) naming it when malformed.
+// A parameter as text, from the JSON body (a string, or a value written out) or else the query
+// string; nullopt when neither has it.
+std::optional<std::string> raw_param(const HttpRequest& request, const Json& body, const std::string& name) {
+  if (body.contains(name)) return body[name].is_string() ? body[name].get<std::string>() : body[name].dump();
+  if (request.query.count(name)) return request.query_value(name);
+  return std::nullopt;
+}
+
+// A non-negative integer parameter; Error(bad_input) naming it when malformed.
 std::optional<long> int_param(const HttpRequest& request, const Json& body, const std::string& name) {
-  std::string text;
-  if (body.contains(name)) text = body[name].is_string() ? body[name].get<std::string>() : body[name].dump();
-  else if (request.query.count(name)) text = request.query_value(name);
-  else return std::nullopt;
+  const std::optional<std::string> raw = raw_param(request, body, name);
+  if (!raw) return std::nullopt;
+  const std::string& text = *raw;
   try {
     size_t used = 0;
     const long value = std::stol(text, &used);
@@ -36,12 +43,10 @@ std::string string_param(const HttpRequest& request, const Json& body, const std
 // Java's Boolean.parseBoolean, as TorchServe reads `synchronous`: "true" in any case is true,
 // anything else false; absent gives `absent`.
 bool bool_param(const HttpRequest& request, const Json& body, const std::string& name, bool absent) {
-  std::string text;
-  if (body.contains(name)) text = body[name].is_string() ? body[name].get<std::string>() : body[name].dump();
-  else if (request.query.count(name)) text = request.query_value(name);
-  else return absent;
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text == "true";
+  std::optional<std::string> text = raw_param(request, body, name);
+  if (!text) return absent;
+  for (auto& c : *text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return *text == "true";
 }
 
 // What a management call answers, and what it still does on the management thread once the

@@ -61,6 +61,7 @@ Metrics::Metrics() {
   char name[256] = {};
   gethostname(name, sizeof name - 1);
   hostname_ = name;
+  host_labels_ = label("Level", "Host") + label("Hostname", hostname_);
 }
 
 void Metrics::add(const std::string& name, const std::string& labels, double value) {

@@ -33,11 +33,14 @@ class Metrics {
   // Renders counters plus `gauges`, keeping only names in `filter` when it is not empty.
   std::string render(const std::vector<MetricFamily>& gauges, const std::vector<std::string>& filter) const;
   const std::string& hostname() const { return hostname_; }
+  // Level="Host",Hostname="…",: the labels of TorchServe's host-level metrics.
+  const std::string& host_labels() const { return host_labels_; }
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, std::map<std::string, double>> kept_;  // name → labels → value
   std::string hostname_;
+  std::string host_labels_;
 };
 
 // name="value", with Prometheus escaping.

@@ -22,7 +22,7 @@ double resident_bytes() {
 
 std::vector<MetricFamily> gauges(Server& server) {
   const std::string host = label("hostname", server.metrics().hostname());
-  const std::string host_level = label("Level", "Host") + label("Hostname", server.metrics().hostname());
+  const std::string& host_level = server.metrics().host_labels();
   MetricFamily load_time{"WorkerLoadTime", "gauge", "Torchserve prometheus gauge metric with unit: Milliseconds", {}};
   MetricFamily queue_depth{"ocrserve_queue_depth", "gauge", "Jobs waiting in the model's queue", {}};
   MetricFamily workers{"ocrserve_workers", "gauge", "Workers of the model (each with its own inference session)", {}};

@@ -79,7 +79,7 @@ HttpHandler with_common_behaviour(Server& server, HttpHandler handler) {
   return [&server, handler = std::move(handler)](HttpRequest&& request, Respond respond) {
     Respond counted = [&server, respond](HttpResponse response) {
       const char* counter = response.status < 300 ? "Requests2XX" : response.status < 500 ? "Requests4XX" : "Requests5XX";
-      server.metrics().add(counter, label("Level", "Host") + label("Hostname", server.metrics().hostname()), 1);
+      server.metrics().add(counter, server.metrics().host_labels(), 1);
       respond(std::move(response));
     };
     if (server.draining()) {
