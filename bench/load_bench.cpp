@@ -10,7 +10,7 @@
 #include "backend/session_cache.hpp"
 #include "core/image.hpp"
 #include "core/process_memory.hpp"
-#include "serve/load_generator.hpp"
+#include "client/load_generator.hpp"
 #include "serve/servable.hpp"
 
 using namespace ocrserve;

@@ -1,5 +1,5 @@
 # Turns a text file into a C++ source: `const std::string_view ocrserve::NAME` holding the file's
-# bytes as a raw string literal. Run at build time (the web page, src/serve/web/index.html):
+# bytes as a raw string literal. Run at build time (the web page, src/frontend/torchserve/web/index.html):
 #   cmake -DINPUT=file -DOUTPUT=file.cpp -DNAME=kName -P cmake/EmbedText.cmake
 foreach(variable INPUT OUTPUT NAME)
   if(NOT DEFINED ${variable})

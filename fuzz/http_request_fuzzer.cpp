@@ -1,4 +1,4 @@
-// HTTP requests as the server reads them (Session in src/serve/http_server.cpp): Beast's
+// HTTP requests as the server reads them (Session in src/frontend/http/http_server.cpp): Beast's
 // request_parser<string_body> with the default HttpLimits, header first, the server's
 // refusals (a Transfer-Encoding other than chunked, one with Content-Length, a Content-Length
 // over the limit), then the body, and on keep-alive the next request from the same buffer.
@@ -19,7 +19,7 @@
 
 #include "check.hpp"
 #include "memory_stream.hpp"
-#include "serve/http_server.hpp"
+#include "frontend/http/http_server.hpp"
 
 namespace beast = boost::beast;
 namespace http = beast::http;

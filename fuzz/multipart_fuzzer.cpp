@@ -1,5 +1,5 @@
 // multipart/form-data uploads (curl -F data=@img.jpg): the input's first line is the
-// Content-Type header, the rest the body, as request_images in src/serve/inference_api.cpp
+// Content-Type header, the rest the body, as request_images in src/frontend/torchserve/inference_api.cpp
 // hands them over. Malformed bodies must end in ocrserve::Error.
 #include <cstddef>
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "check.hpp"
 #include "ocrserve/error.hpp"
-#include "serve/multipart.hpp"
+#include "frontend/http/multipart.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string input(reinterpret_cast<const char*>(data), size);

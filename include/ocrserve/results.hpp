@@ -1,6 +1,7 @@
 #pragma once
 // What the pipelines return. Coordinates are pixels of the original image.
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace ocrserve {
@@ -43,5 +44,8 @@ struct OcrItem {
 
 using DetectionResult = std::vector<DetectedText>;
 using OcrResult = std::vector<OcrItem>;
+
+// What any pipeline gives for one image.
+using PipelineResult = std::variant<DetectionResult, RecognizedText, AngleResult, OcrResult>;
 
 }  // namespace ocrserve

@@ -15,7 +15,7 @@
 #include "core/image.hpp"
 #include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
-#include "serve/load_generator.hpp"
+#include "client/load_generator.hpp"
 
 namespace ocrserve {
 namespace {

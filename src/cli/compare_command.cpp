@@ -6,8 +6,8 @@
 #include "cli/commands.hpp"
 #include "cli/visualize.hpp"
 #include "core/image.hpp"
-#include "core/result_json.hpp"
-#include "serve/http_client.hpp"
+#include "frontend/torchserve/result_json.hpp"
+#include "client/http_client.hpp"
 #include "serve/servable.hpp"
 
 namespace ocrserve {
@@ -74,6 +74,7 @@ int run_compare(const CompareOptions& options) {
   const std::string encoded(bytes.begin(), bytes.end());
   auto outcome = local.run({&encoded}).front();
   if (outcome.error) throw *outcome.error;
+  const Json local_result = result_json(outcome.result);
 
   std::string base = options.inference_addr;
   if (base.find("://") == std::string::npos) base = "http://" + base;
@@ -96,16 +97,16 @@ int run_compare(const CompareOptions& options) {
                     options.model + (local_ocr ? " with --rec makes end-to-end OCR"
                                                : " alone makes a single model; give --rec (and --cls) for end-to-end OCR"));
   }
-  const std::string d = difference(outcome.result, served);
+  const std::string d = difference(local_result, served);
   Json report = {{"image", options.image},
                  {"model_name", options.model_name},
                  {"agree", d.empty()},
                  {"tolerance", {{"pixels", kPixelTolerance}, {"score", kScoreTolerance}}},
-                 {"local", outcome.result},
+                 {"local", local_result},
                  {"server", served}};
   if (!d.empty()) report["difference"] = d;
   if (!options.show.empty()) {
-    const cv::Mat left = draw(spec.kind, image, outcome.result), right = draw(spec.kind, image, served);
+    const cv::Mat left = draw(spec.kind, image, local_result), right = draw(spec.kind, image, served);
     cv::Mat both;
     cv::hconcat(std::vector<cv::Mat>{left, right}, both);
     write_png(both, options.show);

@@ -16,7 +16,7 @@
 #include "cli/reported_error.hpp"
 #include "cli/visualize.hpp"
 #include "core/image.hpp"
-#include "core/result_json.hpp"
+#include "frontend/torchserve/result_json.hpp"
 #include "ocrserve/error.hpp"
 #include "ocrserve/ocr.hpp"
 
@@ -104,7 +104,7 @@ class Runner {
       return {std::move(json), std::move(lines), [result = std::move(result)](const cv::Mat& image) { return draw_recognition(image, result); }};
     }
     const AngleResult result = pipelines_.classifier->classify({image}).front();
-    return {Json{{"angle", result.angle}, {"score", result.score}}, {}, [](const cv::Mat& image) { return image; }};
+    return {angle_json(result), {}, [](const cv::Mat& image) { return image; }};
   }
 
   Pipelines pipelines_;

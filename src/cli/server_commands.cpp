@@ -14,7 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
-#include "serve/server.hpp"
+#include "frontend/torchserve/server.hpp"
 #include "serve/server_log.hpp"
 
 namespace ocrserve {

@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
+#include "ocrserve/results.hpp"
 
 namespace ocrserve {
 
 // The outcome for one image of a request: a result, or the error that image caused.
 struct ItemOutcome {
-  Json result;
+  PipelineResult result;
   std::optional<Error> error;
 };
 

@@ -6,7 +6,6 @@
 
 #include "codec/codec.hpp"
 #include "core/image_header.hpp"
-#include "core/result_json.hpp"
 #include "model/model_package.hpp"
 #include "ocrserve/ocr.hpp"
 #include "serve/pixel_budget.hpp"
@@ -62,10 +61,9 @@ std::variant<Detector, Recognizer, Ocr> make_runner(const ServableSpec& spec) {
   throw Error(ErrorKind::internal, "unknown servable kind");
 }
 
-template <typename Result, typename ToJson>
-void fill(std::vector<ItemOutcome>& outcomes, const std::vector<size_t>& slots, const std::vector<Result>& results,
-          ToJson to_json) {
-  for (size_t i = 0; i < slots.size(); ++i) outcomes[slots[i]].result = to_json(results[i]);
+template <typename Result>
+void fill(std::vector<ItemOutcome>& outcomes, const std::vector<size_t>& slots, std::vector<Result>&& results) {
+  for (size_t i = 0; i < slots.size(); ++i) outcomes[slots[i]].result = std::move(results[i]);
 }
 
 }  // namespace
@@ -112,9 +110,9 @@ void Servable::run_decoded(const std::vector<cv::Mat>& decoded, const std::vecto
       [&](auto& runner) {
         using Runner = std::decay_t<decltype(runner)>;
         if constexpr (std::is_same_v<Runner, Detector>) {
-          fill(outcomes, slots, runner.detect(decoded), detection_json);
+          fill(outcomes, slots, runner.detect(decoded));
         } else if constexpr (std::is_same_v<Runner, Recognizer>) {
-          fill(outcomes, slots, runner.recognize(decoded), recognition_json);
+          fill(outcomes, slots, runner.recognize(decoded));
         } else if (runner.overlapped() && decoded.size() > 1) {
           // The images stream through the worker's lanes: the next is detected while this one's
           // lines are recognised, and an image that fails fails alone.
@@ -127,7 +125,7 @@ void Servable::run_decoded(const std::vector<cv::Mat>& decoded, const std::vecto
               [&](OcrOutcome&& outcome) {
                 ItemOutcome& item = outcomes[slots[outcome.index]];
                 if (!outcome.error) {
-                  item.result = ocr_json(outcome.result);
+                  item.result = std::move(outcome.result);
                   return;
                 }
                 try {
@@ -137,7 +135,7 @@ void Servable::run_decoded(const std::vector<cv::Mat>& decoded, const std::vecto
                 }
               });
         } else {
-          fill(outcomes, slots, runner.run(decoded), ocr_json);
+          fill(outcomes, slots, runner.run(decoded));
         }
       },
       pipeline_->runner);

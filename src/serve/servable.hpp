@@ -1,6 +1,6 @@
 #pragma once
 // What one worker runs: a detector, a recogniser or the end-to-end OCR pipeline, built from
-// model package directories, turning image bytes into the JSON the inference API returns.
+// model package directories, turning image bytes into typed results.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "core/image.hpp"
-#include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
 #include "ocrserve/options.hpp"
 #include "serve/batch_processor.hpp"

@@ -6,7 +6,7 @@
 
 #include "ocrserve/error.hpp"
 #include "serve/config.hpp"
-#include "serve/multipart.hpp"
+#include "frontend/http/multipart.hpp"
 
 namespace ocrserve {
 namespace {

@@ -17,6 +17,9 @@ using namespace std::chrono_literals;
 
 // Echoes each image's bytes as its result, records the batches it saw, and can be held: while
 // held, run() waits (a worker busy with a long batch) until released.
+// The fake's result for an image: the image's bytes, as the text read.
+std::string echo(const ItemOutcome& outcome) { return std::get<RecognizedText>(outcome.result).text; }
+
 class FakeProcessors {
  public:
   BatchProcessorFactory factory() {
@@ -60,8 +63,8 @@ class FakeProcessors {
       if (batch.size() == 1 && batch[0] == "crash") throw Error(ErrorKind::internal, "the network failed");
       std::vector<ItemOutcome> outcomes;
       for (const auto& image : batch) {
-        if (image == "bad") outcomes.push_back({Json(), Error(ErrorKind::bad_input, "not an image")});
-        else outcomes.push_back({Json{{"echo", image}}, std::nullopt});
+        if (image == "bad") outcomes.push_back({RecognizedText{}, Error(ErrorKind::bad_input, "not an image")});
+        else outcomes.push_back({RecognizedText{image, 1.0f, {}}, std::nullopt});
       }
       return outcomes;
     }
@@ -123,12 +126,12 @@ TEST(ModelRunner, BatchesHoldAtMostBatchSizeAndEachJobGetsItsOwnOutcomes) {
   EXPECT_EQ(runner.queued(), 4u);
   fake.release();
 
-  EXPECT_EQ(wait_for(first).outcomes[0].result["echo"], "a");
+  EXPECT_EQ(echo(wait_for(first).outcomes[0]), "a");
   for (size_t i = 0; i < answers.size(); ++i) {
     const Answer answer = wait_for(answers[i]);
     ASSERT_FALSE(answer.error);
     ASSERT_EQ(answer.outcomes.size(), images[i].size());
-    for (size_t k = 0; k < images[i].size(); ++k) EXPECT_EQ(answer.outcomes[k].result["echo"], images[i][k]);
+    for (size_t k = 0; k < images[i].size(); ++k) EXPECT_EQ(echo(answer.outcomes[k]), images[i][k]);
     EXPECT_TRUE(answer.times.ran);
   }
   // Whole jobs per batch, in queue order, never over 3 images: a | b c d | e f g.
@@ -145,14 +148,14 @@ TEST(ModelRunner, AFailingImageFailsAloneAndAFailingBatchFailsItsJobs) {
   runner.submit(job_of({"z"}, after));
   const Answer m = wait_for(mixed);
   ASSERT_EQ(m.outcomes.size(), 3u);
-  EXPECT_EQ(m.outcomes[0].result["echo"], "x");
+  EXPECT_EQ(echo(m.outcomes[0]), "x");
   ASSERT_TRUE(m.outcomes[1].error);
   EXPECT_EQ(m.outcomes[1].error->kind(), ErrorKind::bad_input);
-  EXPECT_EQ(m.outcomes[2].result["echo"], "y");
+  EXPECT_EQ(echo(m.outcomes[2]), "y");
   const Answer c = wait_for(crash);
   ASSERT_TRUE(c.error);
   EXPECT_EQ(std::string(c.error->what()), "the network failed");
-  EXPECT_EQ(wait_for(after).outcomes[0].result["echo"], "z");  // the worker lives on
+  EXPECT_EQ(echo(wait_for(after).outcomes[0]), "z");  // the worker lives on
   EXPECT_EQ(runner.stats().failed_items, 2u);
 }
 
@@ -207,7 +210,7 @@ TEST(ModelRunner, ScalingToZeroAnswersQueuedJobsAndDrainRunsThem) {
   std::vector<std::promise<Answer>> answers(3);
   for (size_t i = 0; i < answers.size(); ++i) draining.submit(job_of({std::to_string(i)}, answers[i]));
   draining.drain();
-  for (size_t i = 0; i < answers.size(); ++i) EXPECT_EQ(wait_for(answers[i]).outcomes[0].result["echo"], std::to_string(i));
+  for (size_t i = 0; i < answers.size(); ++i) EXPECT_EQ(echo(wait_for(answers[i]).outcomes[0]), std::to_string(i));
   std::promise<Answer> late;
   EXPECT_EQ(draining.submit(job_of({"late"}, late)), ModelRunner::Submit::closed);
 }

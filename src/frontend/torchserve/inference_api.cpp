@@ -3,10 +3,11 @@
 #include <chrono>
 
 #include "core/image_header.hpp"
-#include "serve/api_error.hpp"
-#include "serve/multipart.hpp"
-#include "serve/server.hpp"
-#include "serve/web_page.hpp"
+#include "frontend/torchserve/api_error.hpp"
+#include "frontend/torchserve/result_json.hpp"
+#include "frontend/http/multipart.hpp"
+#include "frontend/torchserve/server.hpp"
+#include "frontend/torchserve/web_page.hpp"
 
 namespace ocrserve {
 namespace {
@@ -106,11 +107,11 @@ void predict(Server& server, HttpRequest&& request, const std::string& name, con
     if (error) {
       response = error_response(*error);
     } else if (outcomes.size() == 1) {
-      response = outcomes[0].error ? error_response(*outcomes[0].error) : json_response(200, outcomes[0].result);
+      response = outcomes[0].error ? error_response(*outcomes[0].error) : json_response(200, result_json(outcomes[0].result));
     } else {
       // Several images in one request: one result (or error object) per image, in order.
       Json results = Json::array();
-      for (auto& outcome : outcomes) results.push_back(outcome.error ? item_error(*outcome.error) : std::move(outcome.result));
+      for (auto& outcome : outcomes) results.push_back(outcome.error ? item_error(*outcome.error) : result_json(outcome.result));
       response = json_response(200, results);
     }
     if (response.body.size() > max_response) {

@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "serve/config.hpp"
-#include "serve/http_server.hpp"
+#include "frontend/http/http_server.hpp"
 #include "serve/metrics.hpp"
 #include "serve/model_loader.hpp"
 #include "serve/model_registry.hpp"
 #include "serve/task_queue.hpp"
-#include "serve/token_auth.hpp"
+#include "frontend/torchserve/token_auth.hpp"
 
 namespace ocrserve {
 

@@ -1,6 +1,6 @@
 // OpenAPI 3.0.1 descriptions answered by `OPTIONS /` on the inference and management ports.
 #include "core/json_file.hpp"
-#include "serve/server.hpp"
+#include "frontend/torchserve/server.hpp"
 
 namespace ocrserve {
 namespace {

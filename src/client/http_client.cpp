@@ -1,4 +1,4 @@
-#include "serve/http_client.hpp"
+#include "client/http_client.hpp"
 
 #include <utility>
 

@@ -1,11 +1,11 @@
-#include "serve/server.hpp"
+#include "frontend/torchserve/server.hpp"
 
 #include <future>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
-#include "serve/api_error.hpp"
+#include "frontend/torchserve/api_error.hpp"
 #include "serve/pixel_budget.hpp"
 
 namespace ocrserve {
@@ -99,11 +99,11 @@ BoundPorts Server::start() {
   limits.max_upload_memory = config_.limits.max_upload_memory;
   BoundPorts ports;
   ports.inference = http_->listen(config_.inference.host, config_.inference.port,
-                                  with_common_behaviour(*this, inference_api(*this)), limits);
+                                  with_common_behaviour(*this, inference_api(*this)), limits, transport_error);
   ports.management = http_->listen(config_.management.host, config_.management.port,
-                                   with_common_behaviour(*this, management_api(*this)), limits);
+                                   with_common_behaviour(*this, management_api(*this)), limits, transport_error);
   if (config_.enable_metrics_api) {
-    ports.metrics = http_->listen(config_.metrics.host, config_.metrics.port, metrics_api(*this), limits);
+    ports.metrics = http_->listen(config_.metrics.host, config_.metrics.port, metrics_api(*this), limits, transport_error);
   }
   http_->start();
   return ports;

@@ -1,4 +1,4 @@
-#include "serve/multipart.hpp"
+#include "frontend/http/multipart.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "serve/api_error.hpp"
+#include "frontend/torchserve/api_error.hpp"
 
 #include "serve/model_registry.hpp"
 
@@ -10,6 +10,18 @@ std::string error_body(int code, const std::string& type, const std::string& mes
 
 HttpResponse error_response(int code, const std::string& type, const std::string& message) {
   return {code, error_body(code, type, message), "application/json", {}};
+}
+
+HttpResponse transport_error(int status, const std::string& message) {
+  const char* type = "InternalServerException";
+  switch (status) {
+    case 400: case 431: type = "BadRequestException"; break;
+    case 408: type = "RequestTimeoutException"; break;
+    case 413: type = "RequestEntityTooLargeException"; break;
+    case 501: type = "NotImplementedException"; break;
+    case 503: type = "ServiceUnavailableException"; break;
+  }
+  return error_response(status, type, message);
 }
 
 HttpResponse error_response(const Error& error) {

@@ -43,6 +43,11 @@ struct HttpResponse {
 
 using Respond = std::function<void(HttpResponse)>;  // call exactly once, from any thread
 using HttpHandler = std::function<void(HttpRequest&&, Respond)>;
+// How a listener's API words the errors the transport answers itself (a request refused for its
+// size or shape, a handler that threw): the API's error body for `status` with `message`.
+using ErrorResponder = std::function<HttpResponse(int status, const std::string& message)>;
+// A plain-text body: for listeners whose API has no error format of its own.
+HttpResponse plain_error(int status, const std::string& message);
 
 struct HttpLimits {
   size_t max_request_size = 6553500;         // body bytes; larger → 413 before reading it
@@ -60,7 +65,8 @@ class HttpServer {
 
   // Binds host:port (port 0 = any free port) and returns the bound port. Error(bad_input)
   // when the address cannot be bound.
-  uint16_t listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits);
+  uint16_t listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits,
+                  ErrorResponder errors = plain_error);
   void start();           // runs the I/O threads
   void stop_accepting();  // closes the listeners; open connections continue
   // Requests handed to a handler and not yet answered.

@@ -6,12 +6,15 @@
 
 #include "core/json_file.hpp"
 #include "ocrserve/error.hpp"
-#include "serve/http_server.hpp"
+#include "frontend/http/http_server.hpp"
 
 namespace ocrserve {
 
 std::string error_body(int code, const std::string& type, const std::string& message);
 HttpResponse error_response(int code, const std::string& type, const std::string& message);
+
+// An error the HTTP transport answers itself, with the exception type TorchServe gives its status.
+HttpResponse transport_error(int status, const std::string& message);
 
 // bad_input → 400, not_found → 404, unsupported → 400, overloaded → 503, internal → 500.
 HttpResponse error_response(const Error& error);

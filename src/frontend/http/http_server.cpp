@@ -1,4 +1,4 @@
-#include "serve/http_server.hpp"
+#include "frontend/http/http_server.hpp"
 
 #include <sys/resource.h>
 
@@ -15,7 +15,6 @@
 #include <spdlog/spdlog.h>
 
 #include "ocrserve/error.hpp"
-#include "serve/api_error.hpp"
 #include "serve/server_log.hpp"
 
 namespace ocrserve {
@@ -63,18 +62,6 @@ void parse_target(HttpRequest& request) {
   }
 }
 
-const char* reason_type(int status) {
-  switch (status) {
-    case 400: return "BadRequestException";
-    case 408: return "RequestTimeoutException";
-    case 413: return "RequestEntityTooLargeException";
-    case 501: return "NotImplementedException";
-    case 503: return "ServiceUnavailableException";
-    case 431: return "BadRequestException";
-    default: return "InternalServerException";
-  }
-}
-
 }  // namespace
 
 std::string random_uuid() {
@@ -105,6 +92,7 @@ namespace {
 // What the sessions of one server share.
 struct Shared {
   std::shared_ptr<const HttpHandler> handler;
+  ErrorResponder errors;
   HttpLimits limits;
   std::atomic<size_t>& in_flight;
   std::atomic<size_t>& upload_bytes;
@@ -261,7 +249,7 @@ class Session : public std::enable_shared_from_this<Session> {
       (*shared_->handler)(std::move(request), respond);
     } catch (const std::exception& e) {
       spdlog::error("handler failed: {}", e.what());
-      respond(error_response(500, "InternalServerException", e.what()));
+      respond(shared_->errors(500, e.what()));
     }
   }
 
@@ -302,7 +290,7 @@ class Session : public std::enable_shared_from_this<Session> {
       target_ = std::string(header.target());
       version_ = header.version();
     }
-    write(error_response(status, reason_type(status), message), false);
+    write(shared_->errors(status, message), false);
   }
 
   void write(HttpResponse response, bool counted) {
@@ -445,7 +433,10 @@ HttpServer::HttpServer(size_t io_threads) : impl_(std::make_unique<Impl>()) {
 
 HttpServer::~HttpServer() { stop(); }
 
-uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits) {
+HttpResponse plain_error(int status, const std::string& message) { return HttpResponse{status, message + "\n", "text/plain", {}}; }
+
+uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits,
+                            ErrorResponder errors) {
   beast::error_code error;
   const auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, error);
   if (error) throw Error(ErrorKind::bad_input, "cannot listen on \"" + host + "\": not an IP address");
@@ -459,7 +450,7 @@ uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler 
     throw Error(ErrorKind::bad_input, "cannot listen on " + host + ":" + std::to_string(port) + ": " + error.message());
   }
   impl_->acceptors.push_back(acceptor);
-  accept_loop(acceptor, std::make_shared<const Shared>(Shared{std::make_shared<const HttpHandler>(std::move(handler)),
+  accept_loop(acceptor, std::make_shared<const Shared>(Shared{std::make_shared<const HttpHandler>(std::move(handler)), std::move(errors),
                                                               limits, impl_->in_flight, impl_->upload_bytes,
                                                               impl_->connections, connection_limit()}));
   return acceptor->local_endpoint().port();

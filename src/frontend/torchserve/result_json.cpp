@@ -1,4 +1,4 @@
-#include "core/result_json.hpp"
+#include "frontend/torchserve/result_json.hpp"
 
 namespace ocrserve {
 namespace {
@@ -35,6 +35,20 @@ Json ocr_json(const OcrResult& result) {
                      {"score", item.score}});
   }
   return items;
+}
+
+Json angle_json(const AngleResult& result) { return {{"angle", result.angle}, {"score", result.score}}; }
+
+Json result_json(const PipelineResult& result) {
+  return std::visit(
+      [](const auto& typed) -> Json {
+        using Result = std::decay_t<decltype(typed)>;
+        if constexpr (std::is_same_v<Result, DetectionResult>) return detection_json(typed);
+        else if constexpr (std::is_same_v<Result, RecognizedText>) return recognition_json(typed);
+        else if constexpr (std::is_same_v<Result, AngleResult>) return angle_json(typed);
+        else return ocr_json(typed);
+      },
+      result);
 }
 
 }  // namespace ocrserve

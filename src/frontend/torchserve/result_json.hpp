@@ -12,6 +12,10 @@ Json detection_json(const DetectionResult& result);
 Json recognition_json(const RecognizedText& result);
 // [{"polygon": [x1, y1, …], "det_score": s, "text": "...", "score": s}, …]
 Json ocr_json(const OcrResult& result);
+// {"angle": 0|180, "score": s}
+Json angle_json(const AngleResult& result);
+// Whichever of the above `result` holds.
+Json result_json(const PipelineResult& result);
 
 }  // namespace ocrserve
 

@@ -1,4 +1,4 @@
-#include "serve/load_generator.hpp"
+#include "client/load_generator.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>

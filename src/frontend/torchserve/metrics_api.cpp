@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "serve/api_error.hpp"
-#include "serve/server.hpp"
+#include "frontend/torchserve/api_error.hpp"
+#include "frontend/torchserve/server.hpp"
 #include "serve/system_metrics.hpp"
 
 namespace ocrserve {

@@ -1,4 +1,4 @@
-#include "serve/token_auth.hpp"
+#include "frontend/torchserve/token_auth.hpp"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "serve/web_page.hpp"
+#include "frontend/torchserve/web_page.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 
 namespace ocrserve {
 
-// src/serve/web/index.html, embedded by cmake/EmbedText.cmake.
+// src/frontend/torchserve/web/index.html, embedded by cmake/EmbedText.cmake.
 extern const std::string_view kWebPageHtml;
 
 namespace {

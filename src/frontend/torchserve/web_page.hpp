@@ -1,12 +1,12 @@
 #pragma once
 // The page `GET /` answers on the inference port (docs/serving.md "Try it in a browser"): one
-// self-contained HTML file (src/serve/web/index.html, compiled in) that sends an image to
+// self-contained HTML file (src/frontend/torchserve/web/index.html, compiled in) that sends an image to
 // /predictions/<model> and draws what came back. Its only script and style are inline, allowed
 // by their SHA-256 in a Content-Security-Policy that allows nothing else.
 #include <string>
 #include <string_view>
 
-#include "serve/http_server.hpp"
+#include "frontend/http/http_server.hpp"
 
 namespace ocrserve {
 

@@ -5,8 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "serve/api_error.hpp"
-#include "serve/server.hpp"
+#include "frontend/torchserve/api_error.hpp"
+#include "frontend/torchserve/server.hpp"
 
 namespace ocrserve {
 namespace {
