@@ -8,6 +8,7 @@
 #include "frontend/http/multipart.hpp"
 #include "frontend/torchserve/server.hpp"
 #include "frontend/torchserve/web_page.hpp"
+#include "serve/inference.hpp"
 
 namespace ocrserve {
 namespace {
@@ -57,21 +58,17 @@ std::vector<std::string> request_images(HttpRequest& request) {
   return images;
 }
 
-// The request-wide limits, checked from the image headers before anything is decoded or queued.
-std::optional<HttpResponse> over_budget(const std::vector<std::string>& images, const ServingLimits& limits) {
-  if (images.size() > limits.max_images_per_request) {
-    return error_response(413, "RequestEntityTooLargeException",
-                          "request holds " + std::to_string(images.size()) + " images, more than the limit of " +
-                              std::to_string(limits.max_images_per_request) + " (ocrserve_max_images_per_request)");
+// A whole request's failure: TorchServe's 413 for the request-wide limits, else by kind.
+HttpResponse answer_error(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const TooLargeError& e) {
+    return error_response(413, "RequestEntityTooLargeException", e.what());
+  } catch (const Error& e) {
+    return e.kind() == ErrorKind::not_found ? model_not_found(e) : error_response(e);
+  } catch (const std::exception& e) {
+    return error_response(500, "InternalServerException", e.what());
   }
-  uint64_t pixels = 0;
-  for (const auto& image : images) pixels += header_pixels(reinterpret_cast<const uint8_t*>(image.data()), image.size());
-  if (pixels > limits.max_request_pixels) {
-    return error_response(413, "RequestEntityTooLargeException",
-                          "request images hold " + std::to_string(pixels) + " pixels, more than the limit of " +
-                              std::to_string(limits.max_request_pixels) + " (ocrserve_max_request_pixels)");
-  }
-  return std::nullopt;
 }
 
 Json item_error(const Error& error) {
@@ -81,77 +78,44 @@ Json item_error(const Error& error) {
 
 void predict(Server& server, HttpRequest&& request, const std::string& name, const std::string& version,
              const Respond& respond) {
-  std::shared_ptr<ServedModel> model;
+  InferenceCall call{name, version, {}, request.client_gone};
   try {
-    model = server.registry().find(name, version);
+    server.registry().find(name, version);
+    call.images = request_images(request);
   } catch (const Error& e) {
-    return respond(model_not_found(e));
+    return respond(e.kind() == ErrorKind::not_found ? model_not_found(e) : error_response(e));
   }
-  std::vector<std::string> images;
-  try {
-    images = request_images(request);
-  } catch (const Error& e) {
-    return respond(error_response(e));
-  }
-  if (auto refusal = over_budget(images, server.config().limits)) return respond(std::move(*refusal));
-  const auto start = std::chrono::steady_clock::now();
-  const std::string labels = label("model_name", name) + label("model_version", version.empty() ? "default" : version) +
-                             label("hostname", server.metrics().hostname());
   const size_t max_response = server.config().max_response_size;
-  Job job;
-  job.images = std::move(images);
-  job.abandoned = request.client_gone;
-  job.done = [&server, respond, start, labels, max_response](std::vector<ItemOutcome> outcomes, std::optional<Error> error,
-                                                             JobTimes times) {
+  run_inference(server.core(), std::move(call), [respond, max_response](InferenceAnswer answer) {
     HttpResponse response;
-    if (error) {
-      response = error_response(*error);
-    } else if (outcomes.size() == 1) {
-      response = outcomes[0].error ? error_response(*outcomes[0].error) : json_response(200, result_json(outcomes[0].result));
+    if (answer.error) {
+      response = answer_error(answer.error);
+    } else if (answer.outcomes.size() == 1) {
+      const ItemOutcome& outcome = answer.outcomes[0];
+      response = outcome.error ? error_response(*outcome.error) : json_response(200, result_json(outcome.result));
     } else {
       // Several images in one request: one result (or error object) per image, in order.
       Json results = Json::array();
-      for (auto& outcome : outcomes) results.push_back(outcome.error ? item_error(*outcome.error) : result_json(outcome.result));
+      for (const auto& outcome : answer.outcomes) {
+        results.push_back(outcome.error ? item_error(*outcome.error) : result_json(outcome.result));
+      }
       response = json_response(200, results);
     }
     if (response.body.size() > max_response) {
       response = error_response(500, "InternalServerException", "response of " + std::to_string(response.body.size()) +
                                                                      " bytes exceeds max_response_size");
     }
-    if (times.ran) {
-      // TorchServe's labels: the version as the URL gave it ("default" without one).
-      server.metrics().add("ts_queue_latency_microseconds", labels, static_cast<double>(times.queued.count()));
-      const std::string& host = server.metrics().host_labels();
-      server.metrics().set("QueueTime", host, static_cast<double>(times.queued.count()) / 1000.0);
-      server.metrics().set("WorkerThreadTime", host, static_cast<double>(times.worker_overhead.count()) / 1000.0);
-    }
-    server.metrics().add("ts_inference_requests_total", labels, 1);
-    server.metrics().add("ts_inference_latency_microseconds", labels,
-                         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
     respond(std::move(response));
-  };
-  const auto submitted = model->runner->submit(std::move(job));
-  if (submitted == ModelRunner::Submit::accepted) return;
-  const std::string who = version.empty() ? "Model \"" + name + "\"" : "Model \"" + name + "\" Version " + version;
-  std::string message = who + " has no worker to serve inference request. Please use scale workers API to add workers.";
-  if (submitted == ModelRunner::Submit::queue_full) {
-    message = who + " job queue is full (job_queue_size " + std::to_string(model->runner->settings().queue_capacity) +
-              "); retry later.";
-  }
-  HttpResponse response = error_response(503, "ServiceUnavailableException", message);
-  response.headers.emplace_back("Retry-After", "1");
-  respond(std::move(response));
+  });
 }
 
 // Healthy when every model has at least its minimum of ready workers (TorchServe's rule).
 HttpResponse ping(Server& server) {
   Json models = Json::object();
   bool healthy = true;
-  for (const auto& model : server.registry().all()) {
-    size_t ready = 0;
-    for (const auto& worker : model->runner->workers()) ready += worker.status == "READY";
-    healthy = healthy && ready >= model->min_workers;
-    models[model->name + "/" + model->version] = {{"workers", model->runner->worker_count()}, {"ready", ready}};
+  for (const auto& model : server.core().health()) {
+    healthy = healthy && model.ready >= model.min_workers;
+    models[model.name + "/" + model.version] = {{"workers", model.workers}, {"ready", model.ready}};
   }
   return json_response(healthy ? 200 : 500, {{"status", healthy ? "Healthy" : "Unhealthy"}, {"models", models}});
 }

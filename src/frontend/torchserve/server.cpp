@@ -1,22 +1,18 @@
 #include "frontend/torchserve/server.hpp"
 
-#include <future>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "frontend/torchserve/api_error.hpp"
-#include "serve/pixel_budget.hpp"
 
 namespace ocrserve {
 
-Server::Server(ServerConfig config) : config_(std::move(config)) {
-  remove_stale_extractions();
-  PixelBudget::process().set_capacity(config_.limits.image.max_pixels);
-  for (const auto& warning : config_.warnings) spdlog::warn("{}", warning);
-  if (!config_.disable_token_authorization) {
-    tokens_.enable(std::filesystem::current_path() / "key_file.json", config_.token_expiration);
-    spdlog::warn("token authorization is on: keys are in {}", (std::filesystem::current_path() / "key_file.json").string());
+Server::Server(ServerConfig config) : core_(std::move(config)) {
+  if (!core_.config().disable_token_authorization) {
+    const auto key_file = std::filesystem::current_path() / "key_file.json";
+    tokens_.enable(key_file, core_.config().token_expiration);
+    spdlog::warn("token authorization is on: keys are in {}", key_file.string());
   }
 }
 
@@ -24,41 +20,7 @@ Server::~Server() {
   if (http_) http_->stop();
 }
 
-RunnerSettings Server::default_settings() const {
-  RunnerSettings settings;
-  settings.queue_capacity = config_.job_queue_size;
-  settings.response_timeout = config_.default_response_timeout;
-  return settings;
-}
-
-void Server::load(const std::vector<LoadRequest>& requests) {
-  // Models load side by side: start-up time is the slowest model's, not the sum.
-  std::vector<std::future<std::shared_ptr<ServedModel>>> loading;
-  for (const auto& request : requests) {
-    loading.push_back(std::async(std::launch::async, [this, &request] {
-      const auto start = std::chrono::steady_clock::now();
-      auto model = load_model(request, config_);
-      spdlog::info("loaded model {} version {} from {} with {} worker(s) in {} ms", model->name, model->version,
-                   request.url, model->runner->worker_count(),
-                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
-      return model;
-    }));
-  }
-  std::optional<Error> failure;
-  for (auto& future : loading) {
-    try {
-      auto model = future.get();
-      const std::string name = model->name, version = model->version;
-      registry_.add(std::move(model));
-      // models={...} may make a later version the default; the first one loaded is otherwise.
-      const ModelSettings* configured = config_.model_settings(name, version);
-      if (configured && configured->default_version) registry_.set_default(name, version);
-    } catch (const Error& e) {
-      if (!failure) failure = e;
-    }
-  }
-  if (failure) throw *failure;
-}
+void Server::load(const std::vector<LoadRequest>& requests) { core_.load(requests); }
 
 std::optional<HttpResponse> api_prelude(const Server& server, const HttpRequest& request,
                                         const std::vector<std::string>& parts, const std::string& which) {
@@ -92,25 +54,26 @@ HttpHandler with_common_behaviour(Server& server, HttpHandler handler) {
 }
 
 BoundPorts Server::start() {
-  const size_t threads = config_.netty_threads ? config_.netty_threads : std::max(1u, std::thread::hardware_concurrency());
+  const ServerConfig& config = core_.config();
+  const size_t threads = config.netty_threads ? config.netty_threads : std::max(1u, std::thread::hardware_concurrency());
   http_ = std::make_unique<HttpServer>(threads);
   HttpLimits limits;
-  limits.max_request_size = config_.max_request_size;
-  limits.max_upload_memory = config_.limits.max_upload_memory;
+  limits.max_request_size = config.max_request_size;
+  limits.max_upload_memory = config.limits.max_upload_memory;
   BoundPorts ports;
-  ports.inference = http_->listen(config_.inference.host, config_.inference.port,
+  ports.inference = http_->listen(config.inference.host, config.inference.port,
                                   with_common_behaviour(*this, inference_api(*this)), limits, transport_error);
-  ports.management = http_->listen(config_.management.host, config_.management.port,
+  ports.management = http_->listen(config.management.host, config.management.port,
                                    with_common_behaviour(*this, management_api(*this)), limits, transport_error);
-  if (config_.enable_metrics_api) {
-    ports.metrics = http_->listen(config_.metrics.host, config_.metrics.port, metrics_api(*this), limits, transport_error);
+  if (config.enable_metrics_api) {
+    ports.metrics = http_->listen(config.metrics.host, config.metrics.port, metrics_api(*this), limits, transport_error);
   }
   http_->start();
   return ports;
 }
 
 void Server::drain(std::chrono::seconds deadline) {
-  draining_ = true;
+  core_.start_draining();
   if (http_) http_->stop_accepting();
   const auto wait_for_answers = [this](Clock::time_point until) {
     while (http_ && http_->in_flight() > 0 && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -119,10 +82,7 @@ void Server::drain(std::chrono::seconds deadline) {
   // open connections get 503.
   wait_for_answers(Clock::now() + deadline);
   // Past it, what still waits in a queue is answered 503 unrun; batches being run complete.
-  for (const auto& model : registry_.all()) {
-    model->runner->fail_waiting(Error(ErrorKind::overloaded, "ocrserve is shutting down; not run"));
-  }
-  for (const auto& model : registry_.all()) model->runner->drain();
+  core_.stop_models();
   // Answers computed by now are written before the connections close.
   wait_for_answers(Clock::now() + std::chrono::seconds(2));
   if (http_) http_->stop();

@@ -1,19 +1,15 @@
 #pragma once
-// The model server: three HTTP listeners (inference, management, metrics) over one model
-// registry, TorchServe-compatible (../shared/specs/torchserve.md), with a graceful drain.
+// TorchServe's model server: three HTTP listeners (inference, management, metrics) over the
+// serving core, TorchServe-compatible (../shared/specs/torchserve.md), with a graceful drain.
 #include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "serve/config.hpp"
 #include "frontend/http/http_server.hpp"
-#include "serve/metrics.hpp"
-#include "serve/model_loader.hpp"
-#include "serve/model_registry.hpp"
-#include "serve/task_queue.hpp"
 #include "frontend/torchserve/token_auth.hpp"
+#include "serve/serving_core.hpp"
 
 namespace ocrserve {
 
@@ -36,24 +32,20 @@ class Server {
   void drain(std::chrono::seconds deadline);
 
   // Shared by the API handlers.
-  const ServerConfig& config() const { return config_; }
-  ModelRegistry& registry() { return registry_; }
-  Metrics& metrics() { return metrics_; }
+  ServingCore& core() { return core_; }
+  const ServerConfig& config() const { return core_.config(); }
+  ModelRegistry& registry() { return core_.registry(); }
+  Metrics& metrics() { return core_.metrics(); }
   const TokenAuth& tokens() const { return tokens_; }
   TokenAuth& tokens() { return tokens_; }
-  bool draining() const { return draining_; }
-  TaskQueue& management_tasks() { return *management_tasks_; }
-  RunnerSettings default_settings() const;
+  bool draining() const { return core_.draining(); }
+  TaskQueue& management_tasks() { return core_.management_tasks(); }
+  RunnerSettings default_settings() const { return core_.default_settings(); }
 
  private:
-  ServerConfig config_;
-  ModelRegistry registry_;
-  Metrics metrics_;
+  ServingCore core_;
   TokenAuth tokens_;
   std::unique_ptr<HttpServer> http_;
-  std::atomic<bool> draining_{false};
-  // Last, so that it is joined first: its tasks use the registry.
-  std::unique_ptr<TaskQueue> management_tasks_ = std::make_unique<TaskQueue>();
 };
 
 // The API handlers, one file each.
