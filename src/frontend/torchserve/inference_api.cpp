@@ -2,6 +2,7 @@
 // KServe v2 health probes, and the web page (GET /, web_page.hpp).
 #include <chrono>
 
+#include "core/base64.hpp"
 #include "core/image_header.hpp"
 #include "frontend/torchserve/api_error.hpp"
 #include "frontend/torchserve/result_json.hpp"
@@ -16,29 +17,12 @@ namespace {
 
 // MMOCR's handler accepts base64 text as well as image bytes; so do we.
 std::string maybe_base64(std::string bytes) {
-  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
-  if (bytes.empty() || read_image_header(data, bytes.size())) return bytes;
-  std::string decoded;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : bytes) {
-    int value;
-    if (c >= 'A' && c <= 'Z') value = c - 'A';
-    else if (c >= 'a' && c <= 'z') value = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') value = c - '0' + 52;
-    else if (c == '+' || c == '-') value = 62;
-    else if (c == '/' || c == '_') value = 63;
-    else if (c == '=' || c == '\r' || c == '\n' || c == ' ') continue;
-    else return bytes;  // not base64: let the decoder say what is wrong
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      decoded.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  const auto* decoded_data = reinterpret_cast<const uint8_t*>(decoded.data());
-  return read_image_header(decoded_data, decoded.size()) ? decoded : bytes;
+  const auto is_image = [](const std::string& data) {
+    return read_image_header(reinterpret_cast<const uint8_t*>(data.data()), data.size()).has_value();
+  };
+  if (bytes.empty() || is_image(bytes)) return bytes;
+  auto decoded = base64_decode(bytes);
+  return decoded && is_image(*decoded) ? std::move(*decoded) : bytes;  // else the decoder says what is wrong
 }
 
 // The images of a request: the form parts holding files (data, file, …) or the raw body.

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/base64.hpp"
+
 namespace ocrserve {
 
 // src/frontend/torchserve/web/index.html, embedded by cmake/EmbedText.cmake.
@@ -71,7 +73,7 @@ std::vector<std::string_view> inline_blocks(std::string_view html, std::string_v
 
 std::string hash_sources(std::string_view html, std::string_view tag) {
   std::string sources;
-  for (const auto block : inline_blocks(html, tag)) sources += " 'sha256-" + base64(sha256(block)) + "'";
+  for (const auto block : inline_blocks(html, tag)) sources += " 'sha256-" + base64_encode(sha256(block)) + "'";
   return sources.empty() ? " 'none'" : sources;
 }
 
@@ -135,19 +137,6 @@ std::string sha256(std::string_view data) {
     for (size_t j = 0; j < 4; ++j) digest[4 * i + j] = static_cast<char>(state[i] >> (24 - 8 * j));
   }
   return digest;
-}
-
-std::string base64(std::string_view bytes) {
-  static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t at = 0; at < bytes.size(); at += 3) {
-    const size_t n = std::min<size_t>(3, bytes.size() - at);
-    uint32_t group = 0;
-    for (size_t i = 0; i < 3; ++i) group = (group << 8) | (i < n ? static_cast<uint8_t>(bytes[at + i]) : 0);
-    for (size_t i = 0; i < 4; ++i) out += i <= n ? kAlphabet[(group >> (18 - 6 * i)) & 63] : '=';
-  }
-  return out;
 }
 
 const WebPage& web_page() {

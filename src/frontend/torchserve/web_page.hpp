@@ -22,8 +22,7 @@ const WebPage& web_page();
 // 200 with the page, or 304 when If-None-Match names its ETag; with the headers in both.
 HttpResponse web_page_response(const HttpRequest& request);
 
-// SHA-256 of `data` (FIPS 180-4), and base64 (RFC 4648, with padding): for CSP hash sources.
+// SHA-256 of `data` (FIPS 180-4): for CSP hash sources.
 std::string sha256(std::string_view data);
-std::string base64(std::string_view bytes);
 
 }  // namespace ocrserve
