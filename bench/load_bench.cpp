@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     std::vector<std::unique_ptr<Servable>> servables;
     for (size_t t = 0; t < threads; ++t) {
       ServableSpec spec = ServableSpec::from_packages(parts[0], parts[1], parts[2]);
-      spec.backend.cache_dir = default_session_cache_dir();
+      spec.pipeline.backend.cache_dir = default_session_cache_dir();
       servables.push_back(std::make_unique<Servable>(spec));
     }
     // Every thread first runs every image once, untimed, as the server's workers have.

@@ -61,9 +61,11 @@ void print_stats(const char* name, const Json& s) {
 }
 
 Json bench_in_process(const BenchOptions& options) {
-  Pipelines pipelines = Pipelines::load(options.pipeline);
-  if (pipelines.classifier) throw Error(ErrorKind::unsupported, options.pipeline.packages.model + ": bench runs detection, recognition or OCR packages");
-  auto& [ocr, detector, recognizer, classifier] = pipelines;
+  Pipeline pipeline(options.pipeline.spec());
+  if (pipeline.classifier()) throw Error(ErrorKind::unsupported, options.pipeline.packages.model + ": bench runs detection, recognition or OCR packages");
+  Ocr* ocr = pipeline.ocr();
+  Detector* detector = pipeline.detector();
+  Recognizer* recognizer = pipeline.recognizer();
   std::vector<std::vector<uint8_t>> encoded;
   for (const auto& file : image_files(options.images)) encoded.push_back(read_file_bytes(file));
 
@@ -126,7 +128,7 @@ Json bench_in_process(const BenchOptions& options) {
   progress.finish();
   const double images = static_cast<double>(total.size());
   Json record = {{"mode", "in-process"},
-                 {"pipeline", pipelines.name()},
+                 {"pipeline", to_string(pipeline.kind())},
                  {"model", options.pipeline.packages.model.empty() ? "default OCR packages" : options.pipeline.packages.model},
                  {"images", encoded.size()},
                  {"iterations", options.iterations},

@@ -221,10 +221,10 @@ std::shared_ptr<SweepOptions> add_sweep_options(CLI::App* command) {
 }
 
 Json run_sweep(const SweepOptions& options, const PipelineFlags& flags, int warmup, int iterations) {
-  Pipelines pipelines = Pipelines::load(flags);
-  if (!pipelines.ocr)
+  Pipeline pipeline(flags.spec());
+  if (!pipeline.ocr())
     throw Error(ErrorKind::unsupported, "--sweep times end-to-end OCR: give no --model, or a detector with --rec");
-  Ocr& ocr = *pipelines.ocr;
+  Ocr& ocr = *pipeline.ocr();
   const bool size = options.which != "lines", lines = options.which != "size";
 
   // The size sweep is one page scanned at growing resolutions: the same lines, glyphs growing
@@ -292,7 +292,7 @@ Json run_sweep(const SweepOptions& options, const PipelineFlags& flags, int warm
   progress.finish();
 
   Json record = {{"mode", "sweep"},
-                 {"pipeline", pipelines.name()},
+                 {"pipeline", to_string(pipeline.kind())},
                  {"model", flags.packages.model.empty() ? "default OCR packages" : flags.packages.model},
                  {"threads", flags.threads},
                  {"warmup", warmup},

@@ -8,7 +8,7 @@
 #include "core/image.hpp"
 #include "frontend/torchserve/result_json.hpp"
 #include "client/http_client.hpp"
-#include "serve/servable.hpp"
+#include "ocrserve/pipeline.hpp"
 
 namespace ocrserve {
 namespace {
@@ -57,11 +57,12 @@ std::string difference(const Json& local, const Json& served, const std::string&
   return local == served ? "" : path + ": " + local.dump() + " vs " + served.dump();
 }
 
-cv::Mat draw(ServableKind kind, const cv::Mat& image, const Json& result) {
+cv::Mat draw(PipelineKind kind, const cv::Mat& image, const Json& result) {
   switch (kind) {
-    case ServableKind::detection: return draw_detections(image, detection_from_json(result));
-    case ServableKind::recognition: return draw_recognition(image, recognition_from_json(result));
-    case ServableKind::ocr: return draw_ocr(image, ocr_from_json(result));
+    case PipelineKind::detection: return draw_detections(image, detection_from_json(result));
+    case PipelineKind::recognition: return draw_recognition(image, recognition_from_json(result));
+    case PipelineKind::ocr: return draw_ocr(image, ocr_from_json(result));
+    case PipelineKind::angle: break;  // a server answers angles only inside OCR
   }
   return image;
 }
@@ -69,12 +70,13 @@ cv::Mat draw(ServableKind kind, const cv::Mat& image, const Json& result) {
 int run_compare(const CompareOptions& options) {
   const std::vector<uint8_t> bytes = read_file_bytes(options.image);
   const cv::Mat image = decode_image(bytes, options.image);
-  const ServableSpec spec = ServableSpec::from_packages(options.model, options.rec, options.cls);
-  Servable local(spec);
+  PipelineSpec spec;
+  spec.model = options.model;
+  spec.recognizer = options.rec;
+  spec.classifier = options.cls;
+  Pipeline local(spec);
+  const Json local_result = result_json(local.run({image}).front());
   const std::string encoded(bytes.begin(), bytes.end());
-  auto outcome = local.run({&encoded}).front();
-  if (outcome.error) throw *outcome.error;
-  const Json local_result = result_json(outcome.result);
 
   std::string base = options.inference_addr;
   if (base.find("://") == std::string::npos) base = "http://" + base;
@@ -89,7 +91,7 @@ int run_compare(const CompareOptions& options) {
     throw Error(ErrorKind::bad_input, "the server's answer is not JSON: " + reply.body.substr(0, 200));
   }
   // Same model kind on both sides, or the comparison is meaningless: say which packages to give.
-  const bool served_ocr = served.is_array(), local_ocr = spec.kind == ServableKind::ocr;
+  const bool served_ocr = served.is_array(), local_ocr = local.kind() == PipelineKind::ocr;
   if (served_ocr != local_ocr) {
     throw Error(ErrorKind::bad_input,
                 "the server's model " + options.model_name + " answered with " +
@@ -106,7 +108,7 @@ int run_compare(const CompareOptions& options) {
                  {"server", served}};
   if (!d.empty()) report["difference"] = d;
   if (!options.show.empty()) {
-    const cv::Mat left = draw(spec.kind, image, local_result), right = draw(spec.kind, image, served);
+    const cv::Mat left = draw(local.kind(), image, local_result), right = draw(local.kind(), image, served);
     cv::Mat both;
     cv::hconcat(std::vector<cv::Mat>{left, right}, both);
     write_png(both, options.show);

@@ -95,11 +95,11 @@ void show_runtime_result(const ConvertOptions& options) {
   const std::string backend = ModelPackage::load(package).backend;  // onnxruntime or torchscript
   PackageChoice choice;
   choice.model = package.string();
-  Pipelines pipelines = Pipelines::load(choice, {}, 1);
+  Pipeline pipeline(choice.spec());
   const cv::Mat image = read_image(options.image);
   cv::Mat picture;
-  if (pipelines.detector) picture = draw_detections(image, pipelines.detector->detect({image}).front());
-  if (pipelines.recognizer) picture = draw_recognition(image, pipelines.recognizer->recognize({image}).front());
+  if (Detector* detector = pipeline.detector()) picture = draw_detections(image, detector->detect({image}).front());
+  if (Recognizer* recognizer = pipeline.recognizer()) picture = draw_recognition(image, recognizer->recognize({image}).front());
   if (picture.empty()) return;
   write_png(picture, package / ("output_" + backend + ".jpg"));
 }

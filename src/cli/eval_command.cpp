@@ -55,15 +55,15 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
   const auto samples = load_detection_dataset(options.dataset);
   const bool boxes = std::any_of(samples.begin(), samples.end(), [](const auto& sample) { return sample.has_boxes; });
   if (!end_to_end && !boxes) throw Error(ErrorKind::bad_input, options.dataset + ": --task det needs boxes; a transcription list has none");
-  std::optional<Pipelines> pipelines;
+  std::optional<Pipeline> pipeline;
   std::map<std::string, OcrResult> predictions;
   if (!options.predictions.empty()) {
     if (!end_to_end) throw Error(ErrorKind::bad_input, "--predictions scores OCR results: use it with --task e2e");
     predictions = read_predictions(options.predictions);
   } else {
     if (!end_to_end && options.pipeline.packages.model.empty()) throw Error(ErrorKind::bad_input, "--task det needs --model");
-    pipelines.emplace(Pipelines::load(options.pipeline));
-    if (end_to_end && !pipelines->ocr) throw Error(ErrorKind::bad_input, "--task e2e needs a detection --model and --rec");
+    pipeline.emplace(options.pipeline.spec());
+    if (end_to_end && !pipeline->ocr()) throw Error(ErrorKind::bad_input, "--task e2e needs a detection --model and --rec");
   }
   DetectionCounts counts;
   LineAccuracy lines;
@@ -84,10 +84,10 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
       }
     }
   }
-  if (end_to_end && pipelines) {
+  if (end_to_end && pipeline) {
     // The images stream through the pipeline: the next is detected while this one's lines are read.
     size_t next = 0;
-    pipelines->ocr->run_each(
+    pipeline->ocr()->run_each(
         [&]() -> std::optional<cv::Mat> {
           if (next == samples.size()) return std::nullopt;
           return read_image(samples[next++].image);
@@ -103,7 +103,7 @@ Json evaluate_detection(const EvalOptions& options, bool end_to_end) {
     }
   } else {
     for (const auto& sample : samples) {
-      const DetectionResult regions = pipelines->detector->detect({read_image(sample.image)}).front();
+      const DetectionResult regions = pipeline->detector()->detect({read_image(sample.image)}).front();
       std::vector<Polygon> polygons;
       for (const auto& region : regions) polygons.push_back(region.polygon);
       counts += match_detections(sample.regions, polygons, options.iou);

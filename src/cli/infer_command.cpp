@@ -51,17 +51,17 @@ struct PageOutcome {
 // Runs whichever pipeline the packages describe over a stream of pages.
 class Runner {
  public:
-  explicit Runner(const InferOptions& options) : pipelines_(Pipelines::load(options.pipeline)) {}
+  explicit Runner(const InferOptions& options) : pipeline_(options.pipeline.spec()) {}
 
   // Whether the pipeline reads text (OCR, recognition), which text, TSV and hOCR are made of.
-  bool reads_text() const { return pipelines_.ocr || pipelines_.recognizer; }
-  const char* name() const { return pipelines_.name(); }
+  bool reads_text() const { return pipeline_.kind() == PipelineKind::ocr || pipeline_.kind() == PipelineKind::recognition; }
+  const char* name() const { return to_string(pipeline_.kind()); }
 
   // Runs the pages `next_page` gives (std::nullopt: no more; an exception: that page could not
   // be read) and hands `done` each one's outcome in order. End-to-end OCR detects the next page
   // while this one's lines are recognised (Ocr::run_each).
   void run_each(const std::function<std::optional<cv::Mat>()>& next_page, const std::function<void(PageOutcome&&)>& done) {
-    if (auto& ocr = pipelines_.ocr) {
+    if (Ocr* ocr = pipeline_.ocr()) {
       ocr->run_each(next_page, [&](OcrOutcome&& outcome) {
         if (outcome.error) return done({{}, outcome.error});
         done({ocr_output(std::move(outcome.result)), nullptr});
@@ -90,12 +90,12 @@ class Runner {
   }
 
   PageOutput run(const cv::Mat& image) {
-    if (auto& detector = pipelines_.detector) {
+    if (Detector* detector = pipeline_.detector()) {
       DetectionResult result = detector->detect({image}).front();
       Json json = detection_json(result);
       return {std::move(json), {}, [result = std::move(result)](const cv::Mat& image) { return draw_detections(image, result); }};
     }
-    if (auto& recognizer = pipelines_.recognizer) {
+    if (Recognizer* recognizer = pipeline_.recognizer()) {
       RecognizedText result = recognizer->recognize({image}).front();
       // The image is the line: its box is the whole image.
       const auto w = static_cast<float>(image.cols), h = static_cast<float>(image.rows);
@@ -103,11 +103,11 @@ class Runner {
       Json json = recognition_json(result);
       return {std::move(json), std::move(lines), [result = std::move(result)](const cv::Mat& image) { return draw_recognition(image, result); }};
     }
-    const AngleResult result = pipelines_.classifier->classify({image}).front();
+    const AngleResult result = pipeline_.classifier()->classify({image}).front();
     return {angle_json(result), {}, [](const cv::Mat& image) { return image; }};
   }
 
-  Pipelines pipelines_;
+  Pipeline pipeline_;
 };
 
 // An output file opened for writing; Error(bad_input) naming it when it cannot be.

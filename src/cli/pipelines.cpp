@@ -1,49 +1,17 @@
 #include "cli/pipelines.hpp"
 
 #include "backend/session_cache.hpp"
-#include "cli/commands.hpp"
-#include "codec/codec.hpp"
-#include "model/model_package.hpp"
-#include "ocrserve/error.hpp"
 
 namespace ocrserve {
 
-Pipelines Pipelines::load(const PackageChoice& choice, const BackendOptions& backend, size_t batch_size,
-                          float min_text_score, bool overlap) {
-  namespace fs = std::filesystem;
-  const fs::path model = choice.model.empty() ? default_models_dir() / "ppocr-det" : fs::path(choice.model);
-  const ModelPackage package = ModelPackage::load(model);
-  const CodecTask task = codec_task(package.codec, package.codec_where);
-  Pipelines pipelines;
-  if (task == CodecTask::detection && (!choice.rec.empty() || choice.model.empty())) {
-    OcrOptions ocr;
-    ocr.detector = model;
-    ocr.recognizer = choice.rec.empty() ? default_models_dir() / "ppocr-rec" : fs::path(choice.rec);
-    if (!choice.cls.empty()) {
-      ocr.classifier = choice.cls;
-    } else if (choice.model.empty() && choice.angle_cls) {
-      ocr.classifier = default_models_dir() / "ppocr-cls";
-    }
-    ocr.detection = choice.detection;
-    ocr.backend = backend;
-    ocr.batch_size = batch_size;
-    ocr.min_text_score = min_text_score;
-    ocr.overlap_stages = overlap;
-    pipelines.ocr.emplace(ocr);
-  } else if (!choice.rec.empty()) {
-    throw Error(ErrorKind::bad_input, "--rec needs a detection model in --model; " + model.string() +
-                                          " is not one (postprocessor " + package.codec + ")");
-  } else if (task == CodecTask::detection) {
-    pipelines.detector.emplace(model, backend, choice.detection);
-  } else if (!choice.detection.empty()) {
-    throw Error(ErrorKind::bad_input, "the --det-* settings need a detection model; " + model.string() +
-                                          " is not one (postprocessor " + package.codec + ")");
-  } else if (task == CodecTask::recognition) {
-    pipelines.recognizer.emplace(model, backend, batch_size);
-  } else {
-    pipelines.classifier.emplace(model, backend, batch_size);
-  }
-  return pipelines;
+PipelineSpec PackageChoice::spec() const {
+  PipelineSpec spec;
+  spec.model = model;
+  spec.recognizer = rec;
+  spec.classifier = cls;
+  spec.default_classifier = angle_cls;
+  spec.detection = detection;
+  return spec;
 }
 
 BackendOptions PipelineFlags::backend_options() const {
@@ -52,8 +20,13 @@ BackendOptions PipelineFlags::backend_options() const {
   return options;
 }
 
-Pipelines Pipelines::load(const PipelineFlags& flags) {
-  return load(flags.packages, flags.backend_options(), flags.batch_size, flags.min_text_score, flags.overlap);
+PipelineSpec PipelineFlags::spec() const {
+  PipelineSpec spec = packages.spec();
+  spec.backend = backend_options();
+  spec.batch_size = batch_size;
+  spec.min_text_score = min_text_score;
+  spec.overlap_stages = overlap;
+  return spec;
 }
 
 void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
@@ -88,10 +61,6 @@ void PipelineFlags::add_to(CLI::App* command, const std::string& model_help) {
                     "End-to-end OCR over several images: run detection and recognition one after the other, each "
                     "with all the threads, instead of detecting the next image while this one's lines are "
                     "recognised (same results; see docs/benchmarks.md)");
-}
-
-const char* Pipelines::name() const {
-  return ocr ? "ocr" : detector ? "detection" : recognizer ? "recognition" : "angle";
 }
 
 }  // namespace ocrserve

@@ -1,13 +1,12 @@
 #pragma once
-// The pipeline that a command's --model / --rec / --cls options describe. The package's
-// postprocessor decides; a detector with a recogniser — or no --model at all, meaning the
-// default packages — is end-to-end OCR.
+// The options that describe a command's pipeline: --model / --rec / --cls, the detection
+// settings, threads and batching. Pipeline (ocrserve/pipeline.hpp) decides what they make.
 #include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
-#include "ocrserve/ocr.hpp"
+#include "ocrserve/pipeline.hpp"
 
 namespace ocrserve {
 
@@ -17,6 +16,9 @@ struct PackageChoice {
   std::string cls;
   bool angle_cls = false;         // without --model: add the default angle classifier
   DetectionSettings detection;    // overrides of the detection package's pipeline.json
+
+  // The packages and detection settings, run with `backend`'s defaults.
+  PipelineSpec spec() const;
 };
 
 // What infer, eval and bench share: the packages, the detection settings, threads and batching.
@@ -33,19 +35,8 @@ struct PipelineFlags {
   void add_to(CLI::App* command, const std::string& model_help);
   // The threads and device chosen, with the default session cache.
   BackendOptions backend_options() const;
-};
-
-struct Pipelines {
-  std::optional<Ocr> ocr;
-  std::optional<Detector> detector;
-  std::optional<Recognizer> recognizer;
-  std::optional<Classifier> classifier;
-
-  // Error(bad_input) for --rec with a package that is not a detector.
-  static Pipelines load(const PackageChoice& choice, const BackendOptions& backend, size_t batch_size,
-                        float min_text_score = 0.5f, bool overlap = true);
-  static Pipelines load(const PipelineFlags& flags);  // with the default session cache
-  const char* name() const;  // "ocr", "detection", "recognition" or "angle"
+  // Everything chosen, for Pipeline.
+  PipelineSpec spec() const;
 };
 
 }  // namespace ocrserve

@@ -114,10 +114,10 @@ std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const Server
   if (!request.name.empty()) model->name = request.name;
   if (!valid_model_name(model->name)) throw invalid_model_name(model->name);
   ServableSpec spec = spec_for(root, handler, request.url);
-  spec.backend.intra_op_threads = static_cast<int>(config.intra_op_threads);
-  if (spec.kind != ServableKind::recognition) spec.detection = config.detection;
-  spec.backend.cache_dir = default_session_cache_dir();
-  spec.backend.release_memory_after_run = true;  // a server's idle memory is what it holds between requests
+  spec.pipeline.backend.intra_op_threads = static_cast<int>(config.intra_op_threads);
+  if (spec.kind != PipelineKind::recognition) spec.pipeline.detection = config.detection;
+  spec.pipeline.backend.cache_dir = default_session_cache_dir();
+  spec.pipeline.backend.release_memory_after_run = true;  // a server's idle memory is what it holds between requests
   spec.limits = config.limits.image;
   RunnerSettings settings = request.settings;
   size_t workers = request.workers, max_workers = request.workers;

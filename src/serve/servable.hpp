@@ -1,6 +1,6 @@
 #pragma once
-// What one worker runs: a detector, a recogniser or the end-to-end OCR pipeline, built from
-// model package directories, turning image bytes into typed results.
+// What one worker runs: the pipeline of a model's packages (a detector, a recogniser or
+// end-to-end OCR), turning image bytes into typed results.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -10,24 +10,18 @@
 #include "core/image.hpp"
 #include "ocrserve/error.hpp"
 #include "ocrserve/options.hpp"
+#include "ocrserve/pipeline.hpp"
 #include "serve/batch_processor.hpp"
 
 namespace ocrserve {
 
-enum class ServableKind { detection, recognition, ocr };
-const char* to_string(ServableKind kind);
-
 struct ServableSpec {
-  ServableKind kind = ServableKind::detection;
-  std::filesystem::path model;       // detection or recognition package (the detector for OCR)
-  std::filesystem::path recognizer;  // OCR only
-  std::filesystem::path classifier;  // OCR only, optional
-  BackendOptions backend;
-  size_t crop_batch_size = 1;        // recognition crops per network call (1: no padding, fastest on CPUs)
-  DetectionSettings detection;       // overrides of the detection package's settings
+  PipelineSpec pipeline;  // the packages and how they run
+  PipelineKind kind = PipelineKind::detection;
   DecodeLimits limits;
 
-  // The kind follows the package's postprocessor; a recognizer makes it OCR.
+  // The kind follows the package's postprocessor, and a recognizer makes it OCR. An angle
+  // classifier alone is refused: it is served only inside an OCR model.
   static ServableSpec from_packages(const std::filesystem::path& model, const std::filesystem::path& recognizer = {},
                                     const std::filesystem::path& classifier = {});
 };
@@ -44,8 +38,7 @@ class Servable final : public BatchProcessor {
   void run_decoded(const std::vector<cv::Mat>& decoded, const std::vector<size_t>& slots,
                    std::vector<ItemOutcome>& outcomes);
 
-  struct Pipeline;
-  std::unique_ptr<Pipeline> pipeline_;
+  Pipeline pipeline_;
   DecodeLimits limits_;
 };
 

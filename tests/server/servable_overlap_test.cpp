@@ -16,7 +16,7 @@ using test::kModels;
 
 std::vector<ItemOutcome> run_batch(int threads, const std::vector<std::string>& bodies) {
   ServableSpec spec = ServableSpec::from_packages(kModels / "ppocr-det", kModels / "ppocr-rec");
-  spec.backend.intra_op_threads = threads;
+  spec.pipeline.backend.intra_op_threads = threads;
   Servable servable(spec);
   std::vector<const std::string*> images;
   for (const auto& body : bodies) images.push_back(&body);

@@ -33,7 +33,7 @@ TEST(V2Tensors, InputsThatCarryNoImagesAreRefused) {
 TEST(V2Tensors, OcrLinesOfEveryImageFollowEachOtherWithTheirImageIndex) {
   const OcrResult first{{square(0, 0, 10), 0.9f, "TOTAL", 0.8f}, {square(0, 20, 5), 0.7f, "12.00", 0.95f}};
   const OcrResult second{{square(4, 4, 2), 0.6f, "x", 0.5f}};
-  const auto outputs = output_tensors(ServableKind::ocr, {first, OcrResult{}, second});
+  const auto outputs = output_tensors(PipelineKind::ocr, {first, OcrResult{}, second});
   ASSERT_EQ(outputs.size(), 5u);
   EXPECT_EQ(outputs[0].name, "texts");
   EXPECT_EQ(outputs[0].bytes, (std::vector<std::string>{"TOTAL", "12.00", "x"}));
@@ -48,21 +48,21 @@ TEST(V2Tensors, OcrLinesOfEveryImageFollowEachOtherWithTheirImageIndex) {
 
 TEST(V2Tensors, RequestedOutputsAreKeptInTheirOrderAndUnknownOnesRefused) {
   const DetectionResult regions{{square(1, 1, 3), 0.75f}};
-  const auto outputs = output_tensors(ServableKind::detection, {regions}, {"scores", "boxes"});
+  const auto outputs = output_tensors(PipelineKind::detection, {regions}, {"scores", "boxes"});
   ASSERT_EQ(outputs.size(), 2u);
   EXPECT_EQ(outputs[0].name, "scores");
   EXPECT_EQ(outputs[0].fp32, (std::vector<float>{0.75f}));
   EXPECT_EQ(outputs[1].shape, (std::vector<int64_t>{1, 8}));
-  EXPECT_THROW(output_tensors(ServableKind::detection, {regions}, {"texts"}), Error);
+  EXPECT_THROW(output_tensors(PipelineKind::detection, {regions}, {"texts"}), Error);
 }
 
 TEST(V2Tensors, MetadataNamesEveryOutputWithVariableRows) {
-  const auto outputs = output_metadata(ServableKind::recognition);
+  const auto outputs = output_metadata(PipelineKind::recognition);
   ASSERT_EQ(outputs.size(), 2u);
   EXPECT_EQ(outputs[0].name, "texts");
   EXPECT_EQ(outputs[0].datatype, "BYTES");
   EXPECT_EQ(outputs[0].shape, (std::vector<int64_t>{-1}));
-  EXPECT_EQ(output_metadata(ServableKind::ocr)[3].shape, (std::vector<int64_t>{-1, 8}));
+  EXPECT_EQ(output_metadata(PipelineKind::ocr)[3].shape, (std::vector<int64_t>{-1, 8}));
   EXPECT_EQ(input_metadata()[0].datatype, "BYTES");
 }
 

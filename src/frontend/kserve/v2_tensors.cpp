@@ -39,10 +39,10 @@ Tensor int32_tensor(const char* name, std::vector<int32_t> values) {
   return Tensor{name, "INT32", {static_cast<int64_t>(values.size())}, {}, {}, std::move(values)};
 }
 
-std::vector<Tensor> all_outputs(ServableKind kind, const std::vector<PipelineResult>& results) {
+std::vector<Tensor> all_outputs(PipelineKind kind, const std::vector<PipelineResult>& results) {
   std::vector<std::string> texts;
   std::vector<float> scores, det_scores, boxes;
-  std::vector<int32_t> image_index;
+  std::vector<int32_t> image_index, angles;
   for (size_t image = 0; image < results.size(); ++image) {
     const auto index = static_cast<int32_t>(image);
     if (const auto* ocr = std::get_if<OcrResult>(&results[image])) {
@@ -62,20 +62,23 @@ std::vector<Tensor> all_outputs(ServableKind kind, const std::vector<PipelineRes
     } else if (const auto* text = std::get_if<RecognizedText>(&results[image])) {
       texts.push_back(text->text);
       scores.push_back(text->score);
-    } else {
-      throw Error(ErrorKind::internal, "the model gave a result the v2 protocol has no tensors for");
+    } else if (const auto* angle = std::get_if<AngleResult>(&results[image])) {
+      angles.push_back(angle->angle);
+      scores.push_back(angle->score);
     }
   }
   switch (kind) {
-    case ServableKind::ocr:
+    case PipelineKind::ocr:
       return {bytes_tensor("texts", std::move(texts)), fp32_tensor("scores", std::move(scores)),
               fp32_tensor("det_scores", std::move(det_scores)), fp32_tensor("boxes", std::move(boxes), 8),
               int32_tensor("image_index", std::move(image_index))};
-    case ServableKind::detection:
+    case PipelineKind::detection:
       return {fp32_tensor("boxes", std::move(boxes), 8), fp32_tensor("scores", std::move(scores)),
               int32_tensor("image_index", std::move(image_index))};
-    case ServableKind::recognition:
+    case PipelineKind::recognition:
       return {bytes_tensor("texts", std::move(texts)), fp32_tensor("scores", std::move(scores))};
+    case PipelineKind::angle:
+      return {int32_tensor("angles", std::move(angles)), fp32_tensor("scores", std::move(scores))};
   }
   return {};
 }
@@ -106,7 +109,7 @@ std::vector<std::string> input_images(const std::vector<Tensor>& inputs) {
   return images;
 }
 
-std::vector<Tensor> output_tensors(ServableKind kind, const std::vector<PipelineResult>& results,
+std::vector<Tensor> output_tensors(PipelineKind kind, const std::vector<PipelineResult>& results,
                                    const std::vector<std::string>& requested) {
   std::vector<Tensor> outputs = all_outputs(kind, results);
   if (requested.empty()) return outputs;
@@ -125,7 +128,7 @@ std::vector<Tensor> output_tensors(ServableKind kind, const std::vector<Pipeline
 
 std::vector<TensorMetadata> input_metadata() { return {{"images", "BYTES", {-1}}}; }
 
-std::vector<TensorMetadata> output_metadata(ServableKind kind) {
+std::vector<TensorMetadata> output_metadata(PipelineKind kind) {
   std::vector<TensorMetadata> outputs;
   for (const Tensor& output : all_outputs(kind, {})) {
     std::vector<int64_t> shape = output.shape;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "ocrserve/results.hpp"
-#include "serve/servable.hpp"
+#include "ocrserve/pipeline.hpp"
 
 namespace ocrserve::kserve {
 
@@ -40,13 +40,14 @@ std::vector<std::string> input_images(const std::vector<Tensor>& inputs);
 //   ocr:          texts BYTES [L], scores FP32 [L], det_scores FP32 [L], boxes FP32 [L, 8], image_index INT32 [L]
 //   detection:    boxes FP32 [R, 8], scores FP32 [R], image_index INT32 [R]
 //   recognition:  texts BYTES [N], scores FP32 [N]
+//   angle:        angles INT32 [N] (0 or 180), scores FP32 [N]
 // A box is the region's 4 corners x1, y1, …, x4, y4, clockwise from the top-left one. `requested`
 // keeps only the outputs named, in that order; Error(bad_input) for a name the model has not.
-std::vector<Tensor> output_tensors(ServableKind kind, const std::vector<PipelineResult>& results,
+std::vector<Tensor> output_tensors(PipelineKind kind, const std::vector<PipelineResult>& results,
                                    const std::vector<std::string>& requested = {});
 
 // What a model takes and gives, for GET /v2/models/N and ModelMetadata.
 std::vector<TensorMetadata> input_metadata();
-std::vector<TensorMetadata> output_metadata(ServableKind kind);
+std::vector<TensorMetadata> output_metadata(PipelineKind kind);
 
 }  // namespace ocrserve::kserve
