@@ -18,6 +18,7 @@ apt_packages=(
   fonts-wqy-zenhei zip unzip curl nginx
   gnuplot-nox  # bench/cost_curves.sh draws docs/cost-curves.png
   python3 python3-torch python3-onnx python3-numpy python3-opencv python3-pyclipper
+  python3-yaml  # tests/deploy reads the Kubernetes manifests
   libtorch-dev  # the TorchScript backend module, libocrserve_torchscript.so (ocrserve itself never links it)
   # The SDK: the Python package (pybind11, built offline by pip) and the .deb (cpack, dpkg-shlibdeps).
   python3-dev python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev python3-pytest
