@@ -1,5 +1,5 @@
 #pragma once
-// The model server: three HTTP listeners (inference, management, metrics) over one model
+// The model server: three HTTP(S) listeners (inference, management, metrics) over one model
 // registry, TorchServe-compatible (../shared/specs/torchserve.md), with a graceful drain.
 #include <atomic>
 #include <memory>
@@ -47,6 +47,7 @@ class Server {
 
  private:
   ServerConfig config_;
+  std::shared_ptr<const TlsContext> tls_;  // for the https:// listeners; null when there are none
   ModelRegistry registry_;
   Metrics metrics_;
   TokenAuth tokens_;
