@@ -165,8 +165,8 @@ std::string keystore_refusal(const std::string& key, const std::string& value) {
          "  openssl pkcs12 -in " + store + " -nocerts -nodes -out mykey.key\n"
          "  openssl pkcs12 -in " + store + " -nokeys -clcerts -out mycert.pem\n"
          "  openssl pkcs12 -in " + store + " -nokeys -cacerts >> mycert.pem\n"
-         "(a JKS keystore first becomes PKCS12: keytool -importkeystore -srckeystore " + store +
-         " -destkeystore keystore.p12 -deststoretype PKCS12)";
+         "(a JKS keystore: convert it first with keytool -importkeystore -srckeystore " + store +
+         " -destkeystore converted.p12 -deststoretype PKCS12, and use converted.p12 above)";
 }
 
 }  // namespace

@@ -359,6 +359,12 @@ TEST_F(TlsTest, KeystoreIsRefusedWithCommandsThatConvertIt) {
     }
   }
   EXPECT_EQ(commands, 3) << log;
+  // docs/serving.md shows this message: its lines are the ones the server gives.
+  const std::string docs = test::slurp(fs::path(OCRSERVE_SOURCE_DIR) / "docs" / "serving.md");
+  std::istringstream shown(log);
+  for (std::string line; std::getline(shown, line);) {
+    if (line.rfind("  openssl ", 0) == 0 || line.rfind("(a JKS", 0) == 0) EXPECT_NE(docs.find(line + "\n"), std::string::npos) << line;
+  }
   const auto converted = test::run_process({"/bin/bash", "-e", "-c", script});
   ASSERT_EQ(converted.exit_code, 0) << script << converted.err;
   ServerProcess server(no_models(), {"inference_address=https://127.0.0.1:0", "private_key_file=mykey.key",
