@@ -208,8 +208,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void on_header(beast::error_code error) {
+    // A TLS client that closes between requests without close_notify is gone too, not malformed.
     if (error == http::error::end_of_stream || error == beast::error::timeout || error == asio::error::eof ||
-        error == asio::error::connection_reset || error == asio::error::operation_aborted) {
+        error == asio::error::connection_reset || error == asio::error::operation_aborted ||
+        error == asio::ssl::error::stream_truncated) {
       return close();
     }
     if (error == http::error::header_limit) return reply_error(431, "Request header fields too large.");
