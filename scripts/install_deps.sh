@@ -14,6 +14,7 @@ apt_packages=(
   build-essential cmake pkg-config ca-certificates
   libopencv-dev libpolyclipping-dev nlohmann-json3-dev libboost-dev libcli11-dev
   libspdlog-dev libzip-dev libgtest-dev libbenchmark-dev
+  libssl-dev openssl  # HTTPS listeners (OpenSSL); the TLS tests make throw-away certificates with openssl
   libpoppler-cpp-dev  # `ocrserve infer` renders PDF pages with Poppler
   fonts-wqy-zenhei zip unzip curl nginx
   gnuplot-nox  # bench/cost_curves.sh draws docs/cost-curves.png

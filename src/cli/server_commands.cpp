@@ -182,11 +182,12 @@ void serve(const StartOptions& options, spdlog::sink_ptr sink, const std::functi
   server.load(requests);
   const BoundPorts ports = server.start();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  std::string banner = "Inference API bound to http://" + config.inference.host + ":" + std::to_string(ports.inference) + "\n" +
-                       "Management API bound to http://" + config.management.host + ":" + std::to_string(ports.management) + "\n";
-  if (config.enable_metrics_api) {
-    banner += "Metrics API bound to http://" + config.metrics.host + ":" + std::to_string(ports.metrics) + "\n";
-  }
+  const auto url = [](const Address& address, uint16_t port) {
+    return (address.tls ? "https://" : "http://") + address.host + ":" + std::to_string(port);
+  };
+  std::string banner = "Inference API bound to " + url(config.inference, ports.inference) + "\n" +
+                       "Management API bound to " + url(config.management, ports.management) + "\n";
+  if (config.enable_metrics_api) banner += "Metrics API bound to " + url(config.metrics, ports.metrics) + "\n";
   banner += "ocrserve started in " + std::to_string(ms) + " ms, serving " + std::to_string(server.registry().all().size()) + " model(s)\n";
   spdlog::info("ocrserve started in {} ms, serving {} model(s): inference {}:{}, management {}:{}{}", ms,
                server.registry().all().size(), config.inference.host, ports.inference, config.management.host, ports.management,

@@ -151,22 +151,45 @@ const ModelSettings* ServerConfig::model_settings(const std::string& name, const
   return entry == model->second.end() ? nullptr : &entry->second;
 }
 
+bool ServerConfig::uses_tls() const {
+  return inference.tls || management.tls || (enable_metrics_api && metrics.tls);
+}
+
+namespace {
+
+// TorchServe's Java keystore keys: ocrserve reads PEM files, and says how to make them.
+std::string keystore_refusal(const std::string& key, const std::string& value) {
+  const std::string store = key == "keystore" && !value.empty() ? value : "KEYSTORE.p12";
+  return "config: " + key + "=" + value + ": Java keystores are not read by ocrserve; convert the keystore to PEM files "
+         "and set private_key_file=mykey.key and certificate_file=mycert.pem instead (openssl asks for keystore_pass):\n"
+         "  openssl pkcs12 -in " + store + " -nocerts -nodes -out mykey.key\n"
+         "  openssl pkcs12 -in " + store + " -nokeys -clcerts -out mycert.pem\n"
+         "  openssl pkcs12 -in " + store + " -nokeys -cacerts >> mycert.pem\n"
+         "(a JKS keystore: convert it first with keytool -importkeystore -srckeystore " + store +
+         " -destkeystore converted.p12 -deststoretype PKCS12, and use converted.p12 above)";
+}
+
+}  // namespace
+
 size_t ServingLimits::workers_per_model() const {
   // A worker beyond the cores adds memory, not throughput.
   return max_workers_per_model ? max_workers_per_model : std::max<size_t>(4, 2 * std::thread::hardware_concurrency());
 }
 
-Address parse_address(const std::string& value, uint16_t default_port, const std::string& key) {
+Address parse_address(const std::string& value, uint16_t default_port, const std::string& key, bool allow_https) {
   std::string rest = trim(value);
+  Address address;
   if (rest.rfind("https://", 0) == 0) {
-    throw Error(ErrorKind::unsupported, "config: " + key + "=" + value + ": https is not supported; terminate TLS in a proxy");
+    if (!allow_https) throw Error(ErrorKind::unsupported, "config: " + key + "=" + value + ": https is not supported here; use http://");
+    rest = rest.substr(8);
+    address.tls = true;
+    default_port = 443;
   }
   if (rest.rfind("unix:", 0) == 0) {
     throw Error(ErrorKind::unsupported, "config: " + key + "=" + value + ": unix sockets are not supported");
   }
   if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  Address address;
   address.port = default_port;
   std::string host = rest;
   const size_t bracket = rest.find(']');
@@ -209,9 +232,14 @@ std::map<std::string, std::string> parse_properties(const std::string& text) {
 }
 
 void ServerConfig::set(const std::string& key, const std::string& value) {
-  if (key == "inference_address") inference = parse_address(value, 80, key);
-  else if (key == "management_address") management = parse_address(value, 8081, key);
-  else if (key == "metrics_address") metrics = parse_address(value, 8082, key);
+  if (key == "inference_address") inference = parse_address(value, 80, key, true);
+  else if (key == "management_address") management = parse_address(value, 8081, key, true);
+  else if (key == "metrics_address") metrics = parse_address(value, 8082, key, true);
+  else if (key == "private_key_file") private_key_file = value;
+  else if (key == "certificate_file") certificate_file = value;
+  else if (key == "keystore" || key == "keystore_pass" || key == "keystore_type") {
+    throw Error(ErrorKind::bad_input, keystore_refusal(key, key == "keystore_pass" ? "…" : value));
+  }
   else if (key == "number_of_netty_threads") netty_threads = parse_size(value, key);
   else if (key == "job_queue_size") job_queue_size = parse_size(value, key);
   else if (key == "model_store") model_store = value;
@@ -251,6 +279,7 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
   else if (key == "ocrserve_max_jpeg_scans") limits.image.max_jpeg_scans = positive(value, key);
   else if (key == "ocrserve_max_workers_per_model") limits.max_workers_per_model = positive(value, key);
   else if (key == "ocrserve_max_upload_memory") limits.max_upload_memory = positive(value, key);
+  else if (key == "ocrserve_idle_timeout") idle_timeout = std::chrono::seconds(positive(value, key));
   else if (std::any_of(std::begin(kAcceptedIgnored), std::end(kAcceptedIgnored), [&](const char* k) { return key == k; })) {
     warnings.push_back("config: " + key + " has no effect in ocrserve");
   } else {

@@ -16,11 +16,13 @@ namespace ocrserve {
 struct Address {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
+  bool tls = false;  // https://: the listener speaks TLS (private_key_file, certificate_file)
 };
 
-// "http://host:port" → Address. Without a port, `default_port`. Error(bad_input) naming `key`
-// for https (not supported), unix sockets or malformed values.
-Address parse_address(const std::string& value, uint16_t default_port, const std::string& key);
+// "http://host:port" → Address. Without a port, `default_port` (443 for https://, as
+// TorchServe). Error naming `key` for https where `allow_https` is false, unix sockets or
+// malformed values.
+Address parse_address(const std::string& value, uint16_t default_port, const std::string& key, bool allow_https = false);
 
 // What one request, one upload or one model may cost; a request over a limit is refused
 // (413/400) before it costs anything. The table is in docs/reliability.md "Limits".
@@ -68,9 +70,15 @@ struct ServerConfig {
   DetectionSettings detection;                     // ocrserve_det_*: for every detection and OCR model
   std::string log_level = "info";                  // log_level: trace, debug, info, warn, error, critical, off
   bool enable_web_ui = true;                       // enable_web_ui: GET / on the inference port serves the web page
+  std::filesystem::path private_key_file;          // private_key_file, certificate_file: PEM files for the
+  std::filesystem::path certificate_file;          //   https:// listeners (TorchServe's keys)
+  std::chrono::seconds idle_timeout{60};           // ocrserve_idle_timeout: a silent connection (or TLS handshake) is closed
   ServingLimits limits;
   std::map<std::string, std::map<std::string, ModelSettings>> models;  // models: name -> version -> settings
   std::vector<std::string> warnings;               // unknown keys, ignored values
+
+  // Whether any listener that will be opened is https://.
+  bool uses_tls() const;
 
   // The models={...} entry of this name and version, if any.
   const ModelSettings* model_settings(const std::string& name, const std::string& version) const;

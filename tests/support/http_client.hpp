@@ -41,8 +41,10 @@ inline bool send_all(int fd, const std::string& data) {
   return true;
 }
 
-// Reads one response (Content-Length or until close).
-inline HttpReply read_reply(int fd) {
+// Reads one response (Content-Length or until close) from `receive`, which reads like recv(2)
+// into (buffer, size): a plain socket below, a TLS connection in tls_test.cpp.
+template <class Receive>
+HttpReply read_reply_from(Receive receive) {
   std::string data;
   char buffer[65536];
   size_t header_end = std::string::npos;
@@ -50,7 +52,7 @@ inline HttpReply read_reply(int fd) {
   HttpReply reply;
   while (true) {
     if (header_end != std::string::npos && need != std::string::npos && data.size() >= header_end + 4 + need) break;
-    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+    const ssize_t n = receive(buffer, sizeof buffer);
     if (n <= 0) break;
     data.append(buffer, static_cast<size_t>(n));
     if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos) {
@@ -77,6 +79,10 @@ inline HttpReply read_reply(int fd) {
   }
   if (header_end != std::string::npos) reply.body = data.substr(header_end + 4, need);
   return reply;
+}
+
+inline HttpReply read_reply(int fd) {
+  return read_reply_from([fd](char* buffer, size_t size) { return recv(fd, buffer, size, 0); });
 }
 
 inline HttpReply http(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",

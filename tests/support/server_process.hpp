@@ -107,9 +107,9 @@ class ServerProcess {
       banner.append(buffer, static_cast<size_t>(n));
     }
     std::smatch match;
-    if (std::regex_search(banner, match, std::regex("Inference API bound to http://[^:]+:(\\d+)"))) inference = std::stoi(match[1]);
-    if (std::regex_search(banner, match, std::regex("Management API bound to http://[^:]+:(\\d+)"))) management = std::stoi(match[1]);
-    if (std::regex_search(banner, match, std::regex("Metrics API bound to http://[^:]+:(\\d+)"))) metrics = std::stoi(match[1]);
+    if (std::regex_search(banner, match, std::regex("Inference API bound to https?://[^:]+:(\\d+)"))) inference = std::stoi(match[1]);
+    if (std::regex_search(banner, match, std::regex("Management API bound to https?://[^:]+:(\\d+)"))) management = std::stoi(match[1]);
+    if (std::regex_search(banner, match, std::regex("Metrics API bound to https?://[^:]+:(\\d+)"))) metrics = std::stoi(match[1]);
   }
 
   pid_t pid_ = 0;

@@ -102,8 +102,9 @@ TEST(Config, ServingDocsModelsExampleLoads) {
 TEST(Config, BadValuesNameTheKey) {
   ServerConfig config;
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
-           {"job_queue_size", "lots"}, {"enable_model_api", "maybe"}, {"inference_address", "https://0.0.0.0:8443"},
-           {"inference_address", "http://0.0.0.0:99999"}}) {
+           {"job_queue_size", "lots"}, {"enable_model_api", "maybe"}, {"inference_address", "unix:/tmp/x.sock"},
+           {"inference_address", "http://0.0.0.0:99999"}, {"keystore", "keystore.p12"}, {"keystore_type", "JKS"},
+           {"ocrserve_idle_timeout", "0"}}) {
     try {
       config.set(key, value);
       FAIL() << key;
@@ -113,6 +114,35 @@ TEST(Config, BadValuesNameTheKey) {
   }
   EXPECT_EQ(parse_address("http://[::1]:9000", 80, "x").host, "::1");
   EXPECT_EQ(parse_address("http://localhost", 8081, "x").port, 8081);
+}
+
+TEST(Config, HttpsAddressesAndTheirPemFiles) {
+  ServerConfig config;
+  EXPECT_FALSE(config.uses_tls());
+  config.set("inference_address", "https://0.0.0.0:8443");
+  config.set("management_address", "https://127.0.0.1");
+  config.set("private_key_file", "mykey.key");
+  config.set("certificate_file", "mycert.pem");
+  config.set("ocrserve_idle_timeout", "5");
+  EXPECT_TRUE(config.inference.tls);
+  EXPECT_EQ(config.inference.port, 8443);
+  EXPECT_EQ(config.management.port, 443);  // TorchServe's default for https
+  EXPECT_FALSE(config.metrics.tls);
+  EXPECT_TRUE(config.uses_tls());
+  EXPECT_EQ(config.private_key_file, "mykey.key");
+  EXPECT_EQ(config.certificate_file, "mycert.pem");
+  EXPECT_EQ(config.idle_timeout, std::chrono::seconds(5));
+  // Only listeners speak TLS: the clients' URLs (compare, bench --url) are http://.
+  EXPECT_THROW(parse_address("https://127.0.0.1:8443", 80, "url"), Error);
+  // The keystore's refusal gives the conversion and never repeats the password.
+  try {
+    config.set("keystore_pass", "changeit");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::bad_input);
+    EXPECT_EQ(std::string(e.what()).find("changeit"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("openssl pkcs12 -in KEYSTORE.p12 -nocerts -nodes -out mykey.key"), std::string::npos);
+  }
 }
 
 TEST(Config, DetectionSettingsForEveryDetector) {

@@ -6,14 +6,20 @@
 #include <array>
 #include <optional>
 #include <random>
-#include <utility>
 #include <thread>
+#include <type_traits>
+#include <utility>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include "frontend/http/tls_context.hpp"
 #include "ocrserve/error.hpp"
 #include "serve/server_log.hpp"
 
@@ -98,7 +104,20 @@ struct Shared {
   std::atomic<size_t>& upload_bytes;
   std::atomic<size_t>& connections;
   size_t max_connections;
+  std::shared_ptr<const TlsContext> tls;  // null: plain HTTP
 };
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
+Stream open_stream(tcp::socket socket, const Shared& shared) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    return Stream(std::move(socket), shared.tls->context());
+  } else {
+    return Stream(std::move(socket));
+  }
+}
 
 // Connections are accepted only while descriptors remain for everything else (model files,
 // logs, ONNX Runtime): a process out of descriptors fails in places that cannot report it.
@@ -109,15 +128,20 @@ size_t connection_limit() {
   return limit.rlim_cur > 2 * kReserved ? limit.rlim_cur - kReserved : std::max<size_t>(limit.rlim_cur / 2, 1);
 }
 
-// One connection. Every handler below runs on the connection's strand.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection over a Stream: PlainStream, or TlsStream (HTTPS). Every handler below runs on
+// the connection's strand. Deadlines live on the TCP stream underneath, for TLS as well.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
+  // stream_ is initialised before shared_ (declaration order): it reads `shared` unmoved.
   Session(tcp::socket socket, std::shared_ptr<const Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)), limits_(shared_->limits),
+      : stream_(open_stream<Stream>(std::move(socket), *shared)), shared_(std::move(shared)), limits_(shared_->limits),
         idle_timer_(stream_.get_executor()) {
     shared_->connections++;
     beast::error_code ignored;
-    const auto endpoint = stream_.socket().remote_endpoint(ignored);
+    const auto endpoint = tcp_layer().socket().remote_endpoint(ignored);
     remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
   }
   ~Session() {
@@ -125,9 +149,52 @@ class Session : public std::enable_shared_from_this<Session> {
     shared_->connections--;
   }
 
-  void start() { read_header(); }
+  void start() {
+    if constexpr (kTls) {
+      // A client that connects and never finishes its handshake is dropped like a silent one.
+      tcp_layer().expires_after(limits_.idle_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code error) { self->on_handshake(error); });
+    } else {
+      read_header();
+    }
+  }
 
  private:
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  void on_handshake(beast::error_code error) {
+    if (!error) return read_header();
+    spdlog::debug("TLS handshake with {} failed: {}", remote_, error.message());
+    if (error.category() == asio::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<unsigned long>(error.value())) == SSL_R_HTTP_REQUEST) {
+      return refuse_plain_http();
+    }
+    close();
+  }
+
+  // A plain HTTP request on a TLS port: OpenSSL read its first bytes and gave up. The answer goes
+  // out in plain HTTP, so that the client says what is wrong rather than "empty reply".
+  void refuse_plain_http() {
+    method_.clear();
+    HttpResponse response = shared_->errors(400, "This port speaks HTTPS; the request was plain HTTP. Use https://.");
+    auto out = std::make_shared<http::response<http::string_body>>(http::status::bad_request, 11);
+    out->result(static_cast<unsigned>(response.status));
+    out->set(http::field::content_type, response.content_type);
+    out->keep_alive(false);
+    out->body() = std::move(response.body);
+    out->prepare_payload();
+    log_access(response.status);
+    tcp_layer().expires_after(limits_.idle_timeout);
+    http::async_write(tcp_layer(), *out, [self = this->shared_from_this(), out](beast::error_code error, size_t) {
+      if (error) return self->close();
+      beast::error_code ignored;
+      self->tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->lingering_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      self->discard(self->tcp_layer());
+    });
+  }
+
   void read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(limits_.max_header_size));
@@ -135,14 +202,16 @@ class Session : public std::enable_shared_from_this<Session> {
     method_.clear();
     target_.clear();
     version_ = 11;
-    stream_.expires_after(limits_.idle_timeout);
+    tcp_layer().expires_after(limits_.idle_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
+                            [self = this->shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
   }
 
   void on_header(beast::error_code error) {
+    // A TLS client that closes between requests without close_notify is gone too, not malformed.
     if (error == http::error::end_of_stream || error == beast::error::timeout || error == asio::error::eof ||
-        error == asio::error::connection_reset || error == asio::error::operation_aborted) {
+        error == asio::error::connection_reset || error == asio::error::operation_aborted ||
+        error == asio::ssl::error::stream_truncated) {
       return close();
     }
     if (error == http::error::header_limit) return reply_error(431, "Request header fields too large.");
@@ -181,7 +250,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(header[http::field::expect], "100-continue")) {
       auto continue_response = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       http::async_write(stream_, *continue_response,
-                        [self = shared_from_this(), continue_response](beast::error_code error, size_t) {
+                        [self = this->shared_from_this(), continue_response](beast::error_code error, size_t) {
                           if (error) return self->close();
                           self->read_body();
                         });
@@ -205,9 +274,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    stream_.expires_after(limits_.idle_timeout);
+    tcp_layer().expires_after(limits_.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error, size_t) { self->on_body(error); });
+                     [self = this->shared_from_this()](beast::error_code error, size_t) { self->on_body(error); });
   }
 
   void on_body(beast::error_code error) {
@@ -216,7 +285,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (error == beast::error::timeout) return close();
     if (error) return reply_error(400, "Invalid HTTP message.");
-    stream_.expires_never();
+    tcp_layer().expires_never();
 
     auto message = parser_->release();
     keep_alive_ = message.keep_alive();
@@ -237,7 +306,7 @@ class Session : public std::enable_shared_from_this<Session> {
     target_ = request.target;
 
     shared_->in_flight++;
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     auto answered = std::make_shared<std::atomic<bool>>(false);
     Respond respond = [self, answered](HttpResponse response) {
       if (answered->exchange(true)) return;
@@ -257,7 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // or brings the next pipelined request's first bytes, kept in buffer_ for read_header.
   void watch_client() {
     watching_ = true;
-    stream_.socket().async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code error, size_t n) {
+    read_some_untimed(buffer_.prepare(4096), [self = this->shared_from_this()](beast::error_code error, size_t n) {
       self->watching_ = false;
       if (self->watch_cancelled_) {
         // write() stopped the watch because the next request is here: read it.
@@ -279,6 +348,17 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       if (self->buffer_.size() < self->limits_.max_header_size) self->watch_client();
     });
+  }
+
+  // The watch read has no deadline: a handler may work for minutes. TLS records are read
+  // through OpenSSL; it may read and write while a response is being written (full duplex).
+  template <class Handler>
+  void read_some_untimed(asio::mutable_buffer buffer, Handler&& handler) {
+    if constexpr (kTls) {
+      stream_.async_read_some(buffer, std::forward<Handler>(handler));
+    } else {
+      tcp_layer().socket().async_read_some(buffer, std::forward<Handler>(handler));
+    }
   }
 
   void reply_error(int status, const std::string& message) {
@@ -317,8 +397,8 @@ class Session : public std::enable_shared_from_this<Session> {
     out->body() = std::move(response.body);
     out->prepare_payload();
     log_access(response.status);
-    stream_.expires_after(limits_.idle_timeout);
-    http::async_write(stream_, *out, [self = shared_from_this(), out, close_after, counted](beast::error_code error, size_t) {
+    tcp_layer().expires_after(limits_.idle_timeout);
+    http::async_write(stream_, *out, [self = this->shared_from_this(), out, close_after, counted](beast::error_code error, size_t) {
       if (counted) self->shared_->in_flight--;
       self->release_upload();
       if (error) return self->close();
@@ -331,7 +411,7 @@ class Session : public std::enable_shared_from_this<Session> {
         // bytes that are already here. Stop it; its completion reads the request.
         self->watch_cancelled_ = true;
         beast::error_code ignored;
-        self->stream_.socket().cancel(ignored);
+        self->tcp_layer().socket().cancel(ignored);
         return;
       }
       // The watch read is still posted: it resumes reading when the next request arrives.
@@ -359,30 +439,33 @@ class Session : public std::enable_shared_from_this<Session> {
   // read and discard for a moment, then close.
   void linger_close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
     lingering_until_ = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    discard();
+    discard(stream_);
   }
 
-  void discard() {
+  // Reads and drops what arrives on `from` (the session's stream, or the TCP stream under a
+  // failed TLS handshake) until lingering_until_.
+  template <class From>
+  void discard(From& from) {
     const auto left = lingering_until_ - std::chrono::steady_clock::now();
     if (left <= std::chrono::steady_clock::duration::zero()) return close();
-    stream_.expires_after(left);
+    tcp_layer().expires_after(left);
     auto sink = std::make_shared<std::array<char, 16384>>();
-    stream_.async_read_some(asio::buffer(*sink), [self = shared_from_this(), sink](beast::error_code error, size_t) {
+    from.async_read_some(asio::buffer(*sink), [self = this->shared_from_this(), &from, sink](beast::error_code error, size_t) {
       if (error) return self->close();
-      self->discard();
+      self->discard(from);
     });
   }
 
   void close() {
     beast::error_code ignored;
     idle_timer_.cancel();
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_layer().close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<const Shared> shared_;
@@ -417,7 +500,11 @@ void accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<const 
                          [acceptor, shared](beast::error_code error, tcp::socket socket) {
                            if (error == asio::error::operation_aborted || !acceptor->is_open()) return;
                            if (!error) {
-                             std::make_shared<Session>(std::move(socket), shared)->start();
+                             if (shared->tls) {
+                               std::make_shared<Session<TlsStream>>(std::move(socket), shared)->start();
+                             } else {
+                               std::make_shared<Session<PlainStream>>(std::move(socket), shared)->start();
+                             }
                              return accept_loop(acceptor, shared);
                            }
                            spdlog::warn("accept failed: {}; pausing 100 ms", error.message());
@@ -436,7 +523,7 @@ HttpServer::~HttpServer() { stop(); }
 HttpResponse plain_error(int status, const std::string& message) { return HttpResponse{status, message + "\n", "text/plain", {}}; }
 
 uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits,
-                            ErrorResponder errors) {
+                            ErrorResponder errors, std::shared_ptr<const TlsContext> tls) {
   beast::error_code error;
   const auto address = asio::ip::make_address(host == "localhost" ? "127.0.0.1" : host, error);
   if (error) throw Error(ErrorKind::bad_input, "cannot listen on \"" + host + "\": not an IP address");
@@ -452,7 +539,7 @@ uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler 
   impl_->acceptors.push_back(acceptor);
   accept_loop(acceptor, std::make_shared<const Shared>(Shared{std::make_shared<const HttpHandler>(std::move(handler)), std::move(errors),
                                                               limits, impl_->in_flight, impl_->upload_bytes,
-                                                              impl_->connections, connection_limit()}));
+                                                              impl_->connections, connection_limit(), std::move(tls)}));
   return acceptor->local_endpoint().port();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// A small HTTP/1.1 server on Boost.Beast: listeners on several addresses, keep-alive,
-// Expect: 100-continue, and the size limit checked from Content-Length before any body byte is
-// read. Handlers answer asynchronously through a callback that may run on any thread; while
+// A small HTTP/1.1 server on Boost.Beast: listeners on several addresses, plain or TLS,
+// keep-alive, Expect: 100-continue, and the size limit checked from Content-Length before any
+// body byte is read. Handlers answer asynchronously through a callback that may run on any thread; while
 // they work the connection is watched, so a request can tell that its client has gone.
 #include <atomic>
 #include <chrono>
@@ -12,6 +12,8 @@
 #include <vector>
 
 namespace ocrserve {
+
+class TlsContext;
 
 struct HttpRequest {
   std::string method;                        // "GET", "POST", …
@@ -52,7 +54,7 @@ HttpResponse plain_error(int status, const std::string& message);
 struct HttpLimits {
   size_t max_request_size = 6553500;         // body bytes; larger → 413 before reading it
   size_t max_header_size = 64 * 1024;
-  std::chrono::seconds idle_timeout{60};     // a silent client is disconnected (slowloris)
+  std::chrono::seconds idle_timeout{60};     // a silent client is disconnected (slowloris); TLS handshakes too
   // Bodies being received on all connections together may hold this much; a request that
   // would go over waits for nothing: it gets 503 at once (slow uploads cannot pile up memory).
   size_t max_upload_memory = 256ULL << 20;
@@ -63,10 +65,10 @@ class HttpServer {
   explicit HttpServer(size_t io_threads);
   ~HttpServer();
 
-  // Binds host:port (port 0 = any free port) and returns the bound port. Error(bad_input)
-  // when the address cannot be bound.
+  // Binds host:port (port 0 = any free port) and returns the bound port. With `tls` the
+  // listener speaks HTTPS only. Error(bad_input) when the address cannot be bound.
   uint16_t listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits,
-                  ErrorResponder errors = plain_error);
+                  ErrorResponder errors = plain_error, std::shared_ptr<const TlsContext> tls = nullptr);
   void start();           // runs the I/O threads
   void stop_accepting();  // closes the listeners; open connections continue
   // Requests handed to a handler and not yet answered.

@@ -4,11 +4,33 @@
 
 #include <spdlog/spdlog.h>
 
+#include "frontend/http/tls_context.hpp"
 #include "frontend/torchserve/api_error.hpp"
 
 namespace ocrserve {
 
-Server::Server(ServerConfig config) : core_(std::move(config)) {
+namespace {
+
+// The certificate and key of the https:// listeners, read before any model loads so that a
+// wrong file stops start-up at once; null when every listener is plain HTTP.
+std::shared_ptr<const TlsContext> load_tls(const ServerConfig& config) {
+  if (!config.uses_tls()) {
+    if (!config.private_key_file.empty() || !config.certificate_file.empty()) {
+      spdlog::warn("config: private_key_file and certificate_file have no effect: no address is https://");
+    }
+    return nullptr;
+  }
+  if (config.private_key_file.empty() || config.certificate_file.empty()) {
+    const std::string key = config.inference.tls ? "inference_address" : config.management.tls ? "management_address" : "metrics_address";
+    throw Error(ErrorKind::bad_input, "config: " + key + " is https:// but private_key_file and certificate_file (PEM files) "
+                                      "are not both set; see \"TLS\" in docs/serving.md");
+  }
+  return TlsContext::load(config.certificate_file, config.private_key_file);
+}
+
+}  // namespace
+
+Server::Server(ServerConfig config) : core_(std::move(config)), tls_(load_tls(core_.config())) {
   if (!core_.config().disable_token_authorization) {
     const auto key_file = std::filesystem::current_path() / "key_file.json";
     tokens_.enable(key_file, core_.config().token_expiration);
@@ -60,13 +82,18 @@ BoundPorts Server::start() {
   HttpLimits limits;
   limits.max_request_size = config.max_request_size;
   limits.max_upload_memory = config.limits.max_upload_memory;
+  limits.idle_timeout = config.idle_timeout;
+  const auto tls_for = [this](const Address& address) { return address.tls ? tls_ : nullptr; };
   BoundPorts ports;
   ports.inference = http_->listen(config.inference.host, config.inference.port,
-                                  with_common_behaviour(*this, inference_api(*this)), limits, transport_error);
+                                  with_common_behaviour(*this, inference_api(*this)), limits, transport_error,
+                                  tls_for(config.inference));
   ports.management = http_->listen(config.management.host, config.management.port,
-                                   with_common_behaviour(*this, management_api(*this)), limits, transport_error);
+                                   with_common_behaviour(*this, management_api(*this)), limits, transport_error,
+                                   tls_for(config.management));
   if (config.enable_metrics_api) {
-    ports.metrics = http_->listen(config.metrics.host, config.metrics.port, metrics_api(*this), limits, transport_error);
+    ports.metrics = http_->listen(config.metrics.host, config.metrics.port, metrics_api(*this), limits, transport_error,
+                                  tls_for(config.metrics));
   }
   http_->start();
   return ports;

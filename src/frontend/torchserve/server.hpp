@@ -1,5 +1,5 @@
 #pragma once
-// TorchServe's model server: three HTTP listeners (inference, management, metrics) over the
+// TorchServe's model server: three HTTP(S) listeners (inference, management, metrics) over the
 // serving core, TorchServe-compatible (../shared/specs/torchserve.md), with a graceful drain.
 #include <atomic>
 #include <memory>
@@ -44,6 +44,7 @@ class Server {
 
  private:
   ServingCore core_;
+  std::shared_ptr<const TlsContext> tls_;  // for the https:// listeners; null when there are none
   TokenAuth tokens_;
   std::unique_ptr<HttpServer> http_;
 };
