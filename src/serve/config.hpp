@@ -68,6 +68,9 @@ struct ServerConfig {
   DetectionSettings detection;                     // ocrserve_det_*: for every detection and OCR model
   std::string log_level = "info";                  // log_level: trace, debug, info, warn, error, critical, off
   bool enable_web_ui = true;                       // enable_web_ui: GET / on the inference port serves the web page
+  // service_envelope: "" (TorchServe's bodies), "kserve" or "kservev2" — the body shapes
+  // /predictions takes and gives (KServe's v1 instances/predictions, or v2 tensors).
+  std::string service_envelope;
   ServingLimits limits;
   std::map<std::string, std::map<std::string, ModelSettings>> models;  // models: name -> version -> settings
   std::vector<std::string> warnings;               // unknown keys, ignored values
