@@ -5,7 +5,8 @@
 #   - in-process baseline: the same pipeline in as many threads as the server has workers
 #   - start to first answer, and resident memory after start and over 10,000 requests
 # PROTOCOL=v2 (or v2-binary) sends KServe v2 inference requests to /v2/models/NAME/infer instead of
-# TorchServe's /predictions/NAME; ROWS_ONLY=1 stops after the throughput table.
+# TorchServe's /predictions/NAME; ROWS_ONLY=1 stops after the throughput table; REC_N and OCR_N
+# change the requests per run (600 and 120).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -47,7 +48,7 @@ for batching in ${BATCHING:-off on}; do  # BATCHING=on: only those rows
   [ $batching = on ] && args="--workers $workers --batch-size 8 --max-batch-delay 5"
   start_server "$args"
   for model in rec ocr; do
-    if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=600; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=120; fi
+    if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=${REC_N:-600}; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=${OCR_N:-120}; fi
     for clients in 1 8 32; do
       threads=$(( clients < workers ? clients : workers ))
       # Served and in-process alternate, three rounds: the machine's drift hits both alike.
