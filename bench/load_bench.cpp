@@ -2,7 +2,9 @@
 // run (bench/serve_bench.sh). Prints one JSON line per run. Both modes warm up first (every
 // image, on every worker or thread) and use the same graph cache as the server.
 //
-//   load_bench http PORT PATH CONCURRENCY REQUESTS IMAGE...
+//   load_bench http PORT PATH CONCURRENCY REQUESTS IMAGE...       (TorchServe: the image as the body)
+//   load_bench v2 PORT PATH CONCURRENCY REQUESTS IMAGE...         (KServe v2 JSON, base64 images)
+//   load_bench v2-binary PORT PATH CONCURRENCY REQUESTS IMAGE...  (KServe v2, binary tensor data)
 //   load_bench inprocess PACKAGE[,REC[,CLS]] THREADS REQUESTS IMAGE...
 #include <cstdio>
 #include <sstream>
@@ -18,23 +20,27 @@ using namespace ocrserve;
 int main(int argc, char** argv) {
   keep_freed_memory_for_reuse();  // as the ocrserve binary does
   if (argc < 6) {
-    std::fprintf(stderr, "usage: load_bench http PORT PATH CONCURRENCY REQUESTS IMAGE...\n"
+    std::fprintf(stderr, "usage: load_bench http|v2|v2-binary PORT PATH CONCURRENCY REQUESTS IMAGE...\n"
                          "       load_bench inprocess PACKAGE[,REC[,CLS]] THREADS REQUESTS IMAGE...\n");
     return 2;
   }
   const std::string mode = argv[1];
-  const int first_image = mode == "http" ? 6 : 5;
+  const bool served = mode != "inprocess";
+  const int first_image = served ? 6 : 5;
   std::vector<std::string> images;
   for (int i = first_image; i < argc; ++i) {
     const auto bytes = read_file_bytes(argv[i]);
     images.emplace_back(bytes.begin(), bytes.end());
   }
   LoadSummary summary;
-  if (mode == "http") {
+  if (served) {
     const std::string url = std::string("http://127.0.0.1:") + argv[2] + argv[3];
+    const RequestProtocol protocol = parse_request_protocol(mode == "http" ? "torchserve" : mode);
+    std::vector<PostBody> bodies;
+    for (const std::string& image : images) bodies.push_back(request_body(protocol, image));
     // Warm-up, not timed: every image twice from two clients, so that both workers have run.
-    http_load(url, images, 2, 2 * images.size());
-    summary = http_load(url, images, std::stoul(argv[4]), std::stoul(argv[5]));
+    http_load(url, bodies, 2, 2 * bodies.size());
+    summary = http_load(url, bodies, std::stoul(argv[4]), std::stoul(argv[5]));
   } else {
     // One pipeline per thread, as the server has one per worker.
     std::vector<std::string> parts;

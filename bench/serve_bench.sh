@@ -4,6 +4,9 @@
 #   - throughput and p50/p90/p99 for rec and ocr at 1, 8 and 32 clients, batching off and on
 #   - in-process baseline: the same pipeline in as many threads as the server has workers
 #   - start to first answer, and resident memory after start and over 10,000 requests
+# PROTOCOL=v2 (or v2-binary) sends KServe v2 inference requests to /v2/models/NAME/infer instead of
+# TorchServe's /predictions/NAME; ROWS_ONLY=1 stops after the throughput table; REC_N and OCR_N
+# change the requests per run (600 and 120).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
@@ -45,12 +48,16 @@ for batching in ${BATCHING:-off on}; do  # BATCHING=on: only those rows
   [ $batching = on ] && args="--workers $workers --batch-size 8 --max-batch-delay 5"
   start_server "$args"
   for model in rec ocr; do
-    if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=600; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=120; fi
+    if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=${REC_N:-600}; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=${OCR_N:-120}; fi
     for clients in 1 8 32; do
       threads=$(( clients < workers ? clients : workers ))
       # Served and in-process alternate, three rounds: the machine's drift hits both alike.
       for round in 1 2 3; do
-        $load http $port /predictions/$model $clients $n $images > $work/served.$round
+        if [ "${PROTOCOL:-torchserve}" = torchserve ]; then
+          $load http $port /predictions/$model $clients $n $images > $work/served.$round
+        else
+          $load $PROTOCOL $port /v2/models/$model/infer $clients $n $images > $work/served.$round
+        fi
         $load inprocess $package $threads $n $images > $work/local.$round
       done
       python3 - $model $clients $batching $work <<'PY'
@@ -71,6 +78,7 @@ PY
 done
 echo
 echo "resident memory with $workers workers per model: $after_rows"
+[ "${ROWS_ONLY:-0}" = 1 ] && exit 0
 
 # Memory of the default server (3 models, 1 worker each) over 10,000 requests of mixed traffic:
 # ten rounds of 800 rec and 200 ocr requests at 8 clients.

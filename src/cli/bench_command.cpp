@@ -25,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 struct BenchOptions {
   PipelineFlags pipeline;
-  std::string url, json_out;
+  std::string url, json_out, protocol = "torchserve";
   std::vector<std::string> images;
   int warmup = 1, iterations = 5;
   size_t concurrency = 8, requests = 200;
@@ -154,15 +154,17 @@ Json bench_in_process(const BenchOptions& options) {
 }
 
 Json bench_server(const BenchOptions& options) {
-  std::vector<std::string> bodies;
+  const RequestProtocol protocol = parse_request_protocol(options.protocol);
+  std::vector<PostBody> bodies;
   for (const auto& file : image_files(options.images)) {
     const auto bytes = read_file_bytes(file);
-    bodies.emplace_back(bytes.begin(), bytes.end());
+    bodies.push_back(request_body(protocol, std::string(bytes.begin(), bytes.end())));
   }
   const LoadSummary summary = http_load(options.url, bodies, options.concurrency, options.requests);
   Json record = summary.json();
   record["mode"] = "server";
   record["url"] = options.url;
+  record["protocol"] = options.protocol;
   record["concurrency"] = options.concurrency;
   std::printf("%s, %zu connections, %zu requests: %.2f requests/s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, %zu errors\n",
               options.url.c_str(), options.concurrency, summary.requests, summary.throughput(), summary.percentile(0.5),
@@ -187,6 +189,10 @@ void add_bench_command(CLI::App& app) {
   command->add_option("--warmup", options->warmup, "Warm-up passes")->default_val(1)->check(CLI::Range(0, 1000));
   command->add_option("-n,--iterations", options->iterations, "Measured passes")->default_val(5)->check(CLI::Range(1, 100000));
   command->add_option("--url", options->url, "Benchmark a server instead: http://127.0.0.1:8080/predictions/NAME");
+  command->add_option("--protocol", options->protocol,
+                      "Server mode: torchserve (the image as the body), v2 (KServe v2 JSON, base64; --url "
+                      "http://127.0.0.1:8080/v2/models/NAME/infer) or v2-binary (v2's binary tensor data)")
+      ->check(CLI::IsMember({"torchserve", "v2", "v2-binary"}));
   command->add_option("--concurrency", options->concurrency, "Server mode: connections")->default_val(8)->check(CLI::Range(1, 4096));
   command->add_option("--requests", options->requests, "Server mode: requests in all")->default_val(200)->check(CLI::Range(1, 10000000));
   command->add_option("--json", options->json_out, "Also write the record as JSON");

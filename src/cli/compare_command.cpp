@@ -6,7 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/visualize.hpp"
 #include "core/image.hpp"
-#include "frontend/torchserve/result_json.hpp"
+#include "frontend/results/result_json.hpp"
 #include "client/http_client.hpp"
 #include "ocrserve/pipeline.hpp"
 

@@ -10,7 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/pipelines.hpp"
 #include "cli/progress.hpp"
-#include "frontend/torchserve/result_json.hpp"
+#include "frontend/results/result_json.hpp"
 #include "core/image.hpp"
 #include "core/json_file.hpp"
 #include "ocrserve/error.hpp"

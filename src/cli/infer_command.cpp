@@ -16,7 +16,7 @@
 #include "cli/reported_error.hpp"
 #include "cli/visualize.hpp"
 #include "core/image.hpp"
-#include "frontend/torchserve/result_json.hpp"
+#include "frontend/results/result_json.hpp"
 #include "ocrserve/error.hpp"
 #include "ocrserve/ocr.hpp"
 

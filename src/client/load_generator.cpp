@@ -27,10 +27,11 @@ class Connection {
   Connection(const Address& address, std::string path) : address_(address), path_(std::move(path)) { open(); }
   ~Connection() { close(fd_); }
 
-  int post(const std::string& body) {
-    const std::string request = "POST " + path_ + " HTTP/1.1\r\nHost: " + address_.host +
-                                "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-                                std::to_string(body.size()) + "\r\n\r\n" + body;
+  int post(const PostBody& body) {
+    std::string request = "POST " + path_ + " HTTP/1.1\r\nHost: " + address_.host + "\r\nContent-Type: " +
+                          body.content_type + "\r\nContent-Length: " + std::to_string(body.content.size()) + "\r\n";
+    for (const auto& [name, value] : body.headers) request += name + ": " + value + "\r\n";
+    request += "\r\n" + body.content;
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (send_all(request)) {
         if (const int status = read_status()) return status;
@@ -142,6 +143,12 @@ LoadSummary drive_load(size_t concurrency, size_t requests, const std::function<
 }
 
 LoadSummary http_load(const std::string& url, const std::vector<std::string>& bodies, size_t concurrency, size_t requests) {
+  std::vector<PostBody> posts;
+  for (const std::string& body : bodies) posts.push_back({body, "application/octet-stream", {}});
+  return http_load(url, posts, concurrency, requests);
+}
+
+LoadSummary http_load(const std::string& url, const std::vector<PostBody>& bodies, size_t concurrency, size_t requests) {
   if (bodies.empty()) throw Error(ErrorKind::bad_input, "no request bodies to send");
   const size_t scheme = url.find("://");
   const size_t path_start = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "client/request_bodies.hpp"
 #include "core/json_file.hpp"
 
 namespace ocrserve {
@@ -29,6 +30,8 @@ LoadSummary drive_load(size_t concurrency, size_t requests, const std::function<
                        size_t warmup = 0);
 
 // POSTs the bodies round-robin to http://host:port/path over keep-alive connections.
+LoadSummary http_load(const std::string& url, const std::vector<PostBody>& bodies, size_t concurrency, size_t requests);
+// The same with raw bodies (TorchServe's /predictions).
 LoadSummary http_load(const std::string& url, const std::vector<std::string>& bodies, size_t concurrency, size_t requests);
 
 }  // namespace ocrserve

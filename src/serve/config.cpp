@@ -263,6 +263,15 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
     log_level = value;
   }
   else if (key == "enable_web_ui") enable_web_ui = parse_bool(value, key);
+  else if (key == "service_envelope") {
+    // TorchServe's other envelopes (json, body) belong to Python handlers ocrserve does not run.
+    std::string envelope = value;
+    for (auto& c : envelope) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!envelope.empty() && envelope != "kserve" && envelope != "kservev2") {
+      throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected kserve or kservev2");
+    }
+    service_envelope = envelope;
+  }
   else if (key == "ocrserve_intra_op_threads") intra_op_threads = parse_size(value, key);
   else if (key == "ocrserve_det_limit_side") {
     const size_t side = parse_size(value, key);

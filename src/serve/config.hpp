@@ -73,6 +73,9 @@ struct ServerConfig {
   std::filesystem::path private_key_file;          // private_key_file, certificate_file: PEM files for the
   std::filesystem::path certificate_file;          //   https:// listeners (TorchServe's keys)
   std::chrono::seconds idle_timeout{60};           // ocrserve_idle_timeout: a silent connection (or TLS handshake) is closed
+  // service_envelope: "" (TorchServe's bodies), "kserve" or "kservev2" — the body shapes
+  // /predictions takes and gives (KServe's v1 instances/predictions, or v2 tensors).
+  std::string service_envelope;
   ServingLimits limits;
   std::map<std::string, std::map<std::string, ModelSettings>> models;  // models: name -> version -> settings
   std::vector<std::string> warnings;               // unknown keys, ignored values

@@ -4,7 +4,7 @@
 
 #include "core/image.hpp"
 #include "core/json_file.hpp"
-#include "frontend/torchserve/result_json.hpp"
+#include "frontend/results/result_json.hpp"
 #include "serve/servable.hpp"
 #include "support/ground_truth.hpp"
 

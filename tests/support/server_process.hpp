@@ -1,5 +1,6 @@
 #pragma once
 // Starts the real `ocrserve start --foreground` on free loopback ports and stops it with SIGTERM.
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>

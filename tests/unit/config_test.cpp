@@ -183,5 +183,17 @@ TEST(Multipart, PartsWithNamesAndFiles) {
   EXPECT_FALSE(multipart_boundary("image/jpeg"));
 }
 
+TEST(Config, ServiceEnvelopeIsKServesOrRefused) {
+  ServerConfig config;
+  EXPECT_EQ(config.service_envelope, "");
+  config.set("service_envelope", "kservev2");
+  EXPECT_EQ(config.service_envelope, "kservev2");
+  config.set("service_envelope", "KServe");
+  EXPECT_EQ(config.service_envelope, "kserve");
+  EXPECT_THROW(config.set("service_envelope", "json"), Error);
+  EXPECT_EQ(config.service_envelope, "kserve");
+  EXPECT_TRUE(config.warnings.empty());
+}
+
 }  // namespace
 }  // namespace ocrserve

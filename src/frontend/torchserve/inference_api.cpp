@@ -1,11 +1,13 @@
-// The inference API (:8080): /ping, /predictions/{model}[/{version}], the API description,
-// KServe v2 health probes, and the web page (GET /, web_page.hpp).
+// The inference API (:8080): /ping, /predictions/{model}[/{version}], the API description, and
+// the web page (GET /, web_page.hpp). KServe's /v1 and /v2 share the port (frontend/kserve).
 #include <chrono>
 
 #include "core/base64.hpp"
 #include "core/image_header.hpp"
+#include "frontend/kserve/kserve_api.hpp"
+#include "frontend/results/result_json.hpp"
 #include "frontend/torchserve/api_error.hpp"
-#include "frontend/torchserve/result_json.hpp"
+#include "frontend/results/result_json.hpp"
 #include "frontend/http/multipart.hpp"
 #include "frontend/torchserve/server.hpp"
 #include "frontend/torchserve/web_page.hpp"
@@ -62,6 +64,10 @@ Json item_error(const Error& error) {
 
 void predict(Server& server, HttpRequest&& request, const std::string& name, const std::string& version,
              const Respond& respond) {
+  // TorchServe's service_envelope: KServe's bodies on /predictions, with TorchServe's errors.
+  const std::string& envelope = server.config().service_envelope;
+  if (envelope == "kserve") return kserve::v1_predict(server.core(), std::move(request), name, version, answer_error, respond);
+  if (envelope == "kservev2") return kserve::v2_infer(server.core(), std::move(request), name, version, answer_error, respond);
   InferenceCall call{name, version, {}, request.client_gone};
   try {
     server.registry().find(name, version);
@@ -139,14 +145,7 @@ HttpHandler inference_api(Server& server) {
     if (parts.empty() && method == "GET" && server.config().enable_web_ui) return respond(web_page_response(request));
     if (auto answer = api_prelude(server, request, parts, "inference")) return respond(std::move(*answer));
     if (parts[0] == "ping" && parts.size() == 1) return respond(ping(server));
-    if (parts[0] == "v2" && parts.size() == 3 && parts[1] == "health") {
-      if (parts[2] == "live") return respond(json_response(200, {{"live", true}}));
-      if (parts[2] == "ready") {
-        HttpResponse health = ping(server);
-        const bool ready = health.status == 200 && !server.draining();
-        return respond(json_response(ready ? 200 : 503, {{"ready", ready}}));
-      }
-    }
+    if (parts[0] == "v1" || parts[0] == "v2") return kserve::serve_kserve(server.core(), std::move(request), parts, respond);
     if (parts[0] == "predictions" && (parts.size() == 2 || parts.size() == 3)) {
       if (method == "OPTIONS") return respond({200, api_description("inference"), "application/json", {}});
       return predict(server, std::move(request), parts[1], parts.size() == 3 ? parts[2] : "", respond);

@@ -1,4 +1,4 @@
-#include "frontend/torchserve/result_json.hpp"
+#include "frontend/results/result_json.hpp"
 
 namespace ocrserve {
 namespace {
