@@ -124,7 +124,7 @@ HttpResponse v2_model_metadata(const ServingCore& core, const std::string& name,
   } else {
     versions.push_back(model->version);
   }
-  const ServableKind kind = model->runner->spec().kind;
+  const PipelineKind kind = model->runner->spec().kind;
   return json_body(200, {{"name", name},
                          {"versions", versions},
                          {"platform", std::string("ocrserve_") + to_string(kind)},
@@ -230,7 +230,7 @@ void v2_infer(ServingCore& core, HttpRequest&& request, const std::string& model
               const ErrorWording& errors, const Respond& respond) {
   InferenceCall call{model, version, {}, request.client_gone};
   auto parsed = std::make_shared<InferRequest>();
-  ServableKind kind{};
+  PipelineKind kind{};
   std::string served_version;
   try {
     const auto served = core.registry().find(model, version);
