@@ -1,6 +1,7 @@
 #pragma once
 // TorchServe's token authorisation: key_file.json with "management", "inference" and "API"
-// keys, checked from "Authorization: Bearer <key>". Off unless configured (docs/serving.md).
+// keys, checked from "Authorization: Bearer <key>". On unless turned off, as in TorchServe 0.11.1+
+// (docs/serving.md).
 #include <chrono>
 #include <filesystem>
 #include <mutex>
