@@ -52,7 +52,7 @@ HttpUrl parse_http_url(const std::string& url) {
 bool link_local(const boost::asio::ip::address& address) {
   if (address.is_v4()) return (address.to_v4().to_uint() >> 16) == ((169u << 8) | 254u);
   const auto bytes = address.to_v6().to_bytes();
-  return address.to_v6().is_link_local() || address.to_v6().is_v4_mapped() && bytes[12] == 169 && bytes[13] == 254;
+  return address.to_v6().is_link_local() || (address.to_v6().is_v4_mapped() && bytes[12] == 169 && bytes[13] == 254);
 }
 
 // The file name an archive URL gives in the store: the last path segment, without query.

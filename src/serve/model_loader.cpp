@@ -54,6 +54,12 @@ fs::path resolve(const std::string& url, const ServerConfig& config, fs::path& f
       if (!fs::is_directory(url)) throw Error(ErrorKind::not_found, "Model not found in model store: " + url);
       return fs::path(url);
     }
+    // A package folder (file://) is served where it is; so is an archive when there is no store
+    // to copy it into (start-up models); anything else is fetched into the store, as TorchServe does.
+    if (url.rfind("file://", 0) == 0) {
+      const fs::path local = url.substr(7);
+      if (fs::is_directory(local) || (config.model_store.empty() && fs::is_regular_file(local))) return local;
+    }
     if (config.model_store.empty()) throw Error(ErrorKind::not_found, "Model store has not been configured.");
     fetched = fetch_into_store(url, config.model_store);
     return fetched;
