@@ -76,6 +76,9 @@ TEST_F(TorchServeCompat, TokenAuthorizationIsOnByDefaultAndRotates) {
   }
   EXPECT_EQ(status, 400);
   EXPECT_EQ(http(server.management, "GET", "/token?type=inference", "", "", bearer(keys["API"]["key"])).status, 200);
+  // The keys end with the server.
+  EXPECT_EQ(server.stop(), 0);
+  EXPECT_FALSE(fs::exists(dir_ / "key_file.json"));
 }
 
 TEST_F(TorchServeCompat, TokenSettingsFollowTorchServesPriority) {

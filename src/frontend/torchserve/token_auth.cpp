@@ -42,6 +42,12 @@ bool TokenAuth::equal(const std::string& a, const std::string& b) {
   return difference == 0;
 }
 
+TokenAuth::~TokenAuth() {
+  if (!enabled_) return;
+  std::error_code ignored;
+  std::filesystem::remove(file_, ignored);
+}
+
 void TokenAuth::enable(const std::filesystem::path& file, std::chrono::seconds expiration) {
   std::lock_guard lock(mutex_);
   enabled_ = true;

@@ -14,6 +14,10 @@ namespace ocrserve {
 class TokenAuth {
  public:
   TokenAuth() = default;
+  // The keys end with the server: the key file is removed (TorchServe's --stop deletes it).
+  ~TokenAuth();
+  TokenAuth(const TokenAuth&) = delete;
+  TokenAuth& operator=(const TokenAuth&) = delete;
   // Generates the keys and writes `file` with mode 0600.
   void enable(const std::filesystem::path& file, std::chrono::seconds expiration);
   bool enabled() const { return enabled_; }
