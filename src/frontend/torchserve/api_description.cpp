@@ -1,4 +1,4 @@
-// OpenAPI 3.0.1 descriptions answered by `OPTIONS /` on the inference and management ports.
+// OpenAPI 3.0.1 descriptions answered by `OPTIONS /` on each port and `OPTIONS /predictions/{model}`.
 #include "core/json_file.hpp"
 #include "frontend/torchserve/server.hpp"
 
@@ -16,15 +16,21 @@ Json query_param(const std::string& name, const std::string& type = "string") {
   return {{"in", "query"}, {"name", name}, {"required", false}, {"schema", {{"type", type}}}};
 }
 
-}  // namespace
+// An OpenAPI 3.0.1 document around `paths`.
+std::string document(const std::string& title, const std::string& summary, const Json& paths) {
+  const Json description = {{"openapi", "3.0.1"},
+                            {"info", {{"title", "ocrserve " + title}, {"version", "0.1.0"}, {"description", summary}}},
+                            {"paths", paths}};
+  return description.dump(2) + "\n";
+}
 
-std::string document(const std::string& title, const std::string& summary, const Json& paths);
+}  // namespace
 
 std::string api_description(const std::string& which) {
   Json paths = Json::object();
   if (which == "metrics") {
     paths["/"] = {{"options", operation("apiDescription", "Get openapi description.")}};
-    paths["/metrics"] = {{"get", operation("metrics", "Get TorchServe application metrics in prometheus format.",
+    paths["/metrics"] = {{"get", operation("metrics", "The server's metrics as Prometheus text; name[] keeps only the metrics named.",
                                            Json::array({query_param("name[]", "array")}))}};
   } else if (which == "inference") {
     paths["/"] = {{"options", operation("apiDescription", "Get openapi description.")}};
@@ -58,17 +64,10 @@ std::string api_description(const std::string& which) {
 
 std::string model_api_description(const std::string& model) {
   // One model's predictions entry point (TorchServe: OPTIONS /predictions/{model}).
-  Json predict = operation(model, "A predict entry point for model: " + model + ". Send an image as the body or as form field \"data\".");
+  Json predict = operation(model, "Runs model " + model + " on the image sent as the body or as form field \"data\".");
   Json paths = Json::object();
   paths["/predictions/" + model] = {{"post", predict}};
   return document("model " + model, "The inference API of model " + model, paths);
-}
-
-std::string document(const std::string& title, const std::string& summary, const Json& paths) {
-  const Json description = {{"openapi", "3.0.1"},
-                            {"info", {{"title", "ocrserve " + title}, {"version", "0.1.0"}, {"description", summary}}},
-                            {"paths", paths}};
-  return description.dump(2) + "\n";
 }
 
 }  // namespace ocrserve
