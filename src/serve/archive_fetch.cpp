@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <random>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -62,6 +63,18 @@ std::string store_file_name(const std::string& url) {
   return name;
 }
 
+// Runs one asynchronous operation to completion within `limit`: Beast's stream expiry applies to
+// asynchronous operations only (its blocking ones would wait on a stalling server for ever).
+template <class Start>
+beast::error_code run_within(boost::asio::io_context& io, beast::tcp_stream& stream, std::chrono::seconds limit, Start start) {
+  beast::error_code result = boost::asio::error::would_block;
+  stream.expires_after(limit);
+  start([&result](beast::error_code error, auto&&...) { result = error; });
+  io.restart();
+  io.run();
+  return result;
+}
+
 void download_http(const std::string& url, const fs::path& destination, const FetchLimits& limits) {
   const HttpUrl parsed = parse_http_url(url);
   boost::asio::io_context io;
@@ -72,29 +85,33 @@ void download_http(const std::string& url, const fs::path& destination, const Fe
       throw Error(ErrorKind::not_found, "Given URL " + url + " names a link-local address (cloud metadata); not fetched");
     }
   }
+  const auto deadline = std::chrono::steady_clock::now() + limits.timeout;
+  const auto check = [](beast::error_code error) {
+    if (error && error != http::error::need_buffer) throw boost::system::system_error(error);
+  };
   beast::tcp_stream stream(io);
-  stream.expires_after(limits.timeout);
-  stream.connect(endpoints);
+  check(run_within(io, stream, limits.idle, [&](auto done) { stream.async_connect(endpoints, done); }));
   http::request<http::empty_body> request(http::verb::get, parsed.target, 11);
   request.set(http::field::host, parsed.host);
   request.set(http::field::user_agent, "ocrserve");
-  http::write(stream, request);
+  check(run_within(io, stream, limits.idle, [&](auto done) { http::async_write(stream, request, done); }));
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(limits.max_bytes);
-  http::read_header(stream, buffer, parser);
+  check(run_within(io, stream, limits.idle, [&](auto done) { http::async_read_header(stream, buffer, parser, done); }));
   if (parser.get().result_int() != 200) {
     throw std::runtime_error("the server answered " + std::to_string(parser.get().result_int()));
   }
   std::ofstream out(destination, std::ios::binary | std::ios::trunc);
-  char chunk[64 * 1024];
+  std::vector<char> chunk(64 * 1024);
   while (!parser.is_done()) {
-    parser.get().body().data = chunk;
-    parser.get().body().size = sizeof chunk;
-    beast::error_code error;
-    http::read(stream, buffer, parser, error);
-    if (error && error != http::error::need_buffer) throw boost::system::system_error(error);
-    out.write(chunk, static_cast<std::streamsize>(sizeof chunk - parser.get().body().size));
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("took longer than " + std::to_string(limits.timeout.count()) + " s");
+    }
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    check(run_within(io, stream, limits.idle, [&](auto done) { http::async_read(stream, buffer, parser, done); }));
+    out.write(chunk.data(), static_cast<std::streamsize>(chunk.size() - parser.get().body().size));
   }
   if (!out) throw std::runtime_error("cannot write " + destination.string());
   beast::error_code ignored;

@@ -27,6 +27,7 @@ class DownloadError : public Error {
 struct FetchLimits {
   uint64_t max_bytes = 4ULL << 30;           // an archive larger than this is refused
   std::chrono::seconds timeout{600};         // for the whole download
+  std::chrono::seconds idle{30};             // for connecting and for any one read or write
 };
 
 // The store path the URL's archive was copied to. DownloadError when it cannot be fetched;
