@@ -27,6 +27,7 @@ inference_address=http://127.0.0.1:18080
 management_address=http://127.0.0.1:18081
 metrics_address=http://127.0.0.1:18082
 job_queue_size=1000
+disable_token_authorization=true
 CONF
   local begin=$(date +%s%N)
   TMPDIR=$work $bin start --foreground --ts-config $work/config.properties $1 > $work/out 2> $work/log &

@@ -67,6 +67,7 @@ start_replica() {  # $1: replica number
 inference_address=http://127.0.0.1:$p
 management_address=http://127.0.0.1:$((p + 1))
 metrics_address=http://127.0.0.1:$((p + 2))
+disable_token_authorization=true
 CONF
   # Own folder and TMPDIR: replicas share no pid file, key file or working files.
   (cd "$dir" && TMPDIR=$dir exec "$bin" start --foreground --ts-config config.properties >> "$dir/log" 2>&1) &

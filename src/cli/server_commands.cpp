@@ -60,6 +60,16 @@ ServerConfig load_config(const StartOptions& options) {
   if (!options.model_store.empty()) config.model_store = options.model_store;
   if (options.enable_model_api) config.enable_model_api = true;
   if (options.disable_token_auth) config.disable_token_authorization = true;
+  // TorchServe's priority for these two: environment (when enabled), then the flag, then the file.
+  if (config.envvars_config) {
+    for (const char* variable : {"TS_DISABLE_TOKEN_AUTHORIZATION", "TS_ENABLE_MODEL_API"}) {
+      if (const char* value = std::getenv(variable); value && *value) {
+        std::string key = variable + 3;
+        for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        config.set(key, value);
+      }
+    }
+  }
   if (!config.model_store.empty()) config.model_store = fs::absolute(config.model_store);
   return config;
 }

@@ -311,7 +311,8 @@ ServerConfig ServerConfig::load(const std::filesystem::path& file) {
     }
   }
   auto envvars = properties.find("enable_envvars_config");
-  if (envvars != properties.end() && parse_bool(envvars->second, envvars->first)) config.apply_environment();
+  config.envvars_config = envvars != properties.end() && parse_bool(envvars->second, envvars->first);
+  if (config.envvars_config) config.apply_environment();
   return config;
 }
 

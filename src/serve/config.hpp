@@ -61,10 +61,11 @@ struct ServerConfig {
   size_t max_request_size = 6553500;
   size_t max_response_size = 6553500;
   std::chrono::seconds default_response_timeout{120};
-  std::vector<std::string> allowed_urls;           // regexes; empty = only the model store
+  std::vector<std::string> allowed_urls{"file://.*", "http(s)?://.*"};  // regexes; TorchServe's default; empty = only the store
   bool enable_model_api = false;
+  bool envvars_config = false;                     // enable_envvars_config: TS_* variables override the file and flags
   bool enable_metrics_api = true;
-  bool disable_token_authorization = true;         // see docs/serving.md: off unless asked for
+  bool disable_token_authorization = false;        // TorchServe 0.11.1+: token authorization is on unless turned off
   std::chrono::seconds token_expiration{3600};     // token_expiration_min, fractions allowed (0.5 = 30 s)
   size_t intra_op_threads = 1;                     // ocrserve_intra_op_threads: per worker
   DetectionSettings detection;                     // ocrserve_det_*: for every detection and OCR model

@@ -12,6 +12,7 @@
 #include "backend/session_cache.hpp"
 #include "model/archive.hpp"
 #include "model/model_package.hpp"
+#include "serve/archive_fetch.hpp"
 
 namespace ocrserve {
 namespace {
@@ -29,31 +30,46 @@ bool allowed(const std::string& url, const std::vector<std::string>& patterns) {
   return false;
 }
 
-// Where `url` points, after the checks that keep registration inside what the operator allowed.
-fs::path resolve(const std::string& url, const ServerConfig& config) {
+// Where `url` points, after the checks that keep registration inside what the operator allowed
+// (TorchServe's order: `..` first, then allowed_urls, then the fetch). `fetched` is set when a
+// URL's archive was copied into the store for this registration.
+fs::path resolve(const std::string& url, const ServerConfig& config, fs::path& fetched) {
   // Checked first: allowed_urls are std::regex patterns, whose matcher recurses once per character.
   if (url.size() > kMaxUrlLength) {
     throw Error(ErrorKind::bad_input, "url of " + std::to_string(url.size()) + " characters is longer than the limit of " +
                                           std::to_string(kMaxUrlLength));
   }
   if (url.find("..") != std::string::npos) throw Error(ErrorKind::not_found, "Relative path is not allowed in url: " + url);
+  if (url.find('\0') != std::string::npos) throw Error(ErrorKind::not_found, "Model not found in model store: " + url);
+  const bool absolute_path = !url.empty() && url.front() == '/';
   const size_t scheme = url.find("://");
-  if (scheme != std::string::npos) {
-    if (!allowed(url, config.allowed_urls)) {
+  if (scheme != std::string::npos || absolute_path) {
+    // An absolute folder is allowed as its file:// URL would be (TorchServe takes such folders
+    // without any check).
+    const std::string as_url = absolute_path ? "file://" + url : url;
+    if (!allowed(as_url, config.allowed_urls)) {
       throw Error(ErrorKind::not_found, "Given URL " + url + " does not match any allowed URL(s)");
     }
-    if (url.rfind("file://", 0) != 0) {
-      throw Error(ErrorKind::bad_input, "Failed to download archive from: " + url +
-                                            " (ocrserve fetches only file:// URLs; copy the archive into the model store)");
+    if (absolute_path) {
+      if (!fs::is_directory(url)) throw Error(ErrorKind::not_found, "Model not found in model store: " + url);
+      return fs::path(url);
     }
-    return fs::path(url.substr(7));
+    // A package folder (file://) is served where it is; so is an archive when there is no store
+    // to copy it into (start-up models); anything else is fetched into the store, as TorchServe does.
+    if (url.rfind("file://", 0) == 0) {
+      const fs::path local = url.substr(7);
+      if (fs::is_directory(local) || (config.model_store.empty() && fs::is_regular_file(local))) return local;
+    }
+    if (config.model_store.empty()) throw Error(ErrorKind::not_found, "Model store has not been configured.");
+    fetched = fetch_into_store(url, config.model_store);
+    return fetched;
   }
   if (config.model_store.empty()) throw Error(ErrorKind::not_found, "Model store has not been configured.");
-  if (url.find('/') != std::string::npos || url.find('\\') != std::string::npos || url.empty()) {
-    throw Error(ErrorKind::not_found, "Model not found at: " + url + " (name a .mar file or folder in the model store)");
+  if (url.empty() || url.find('/') != std::string::npos || url.find('\\') != std::string::npos) {
+    throw Error(ErrorKind::not_found, "Model not found in model store: " + url);
   }
   const fs::path path = config.model_store / url;
-  if (!fs::exists(path)) throw Error(ErrorKind::not_found, "Model not found at: " + url);
+  if (!fs::exists(path)) throw Error(ErrorKind::not_found, "Model not found in model store: " + url);
   return path;
 }
 
@@ -90,8 +106,18 @@ std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const Server
     }
   };
   check_workers(request.workers);  // before the archive is even read
-  const fs::path path = resolve(request.url, config);
+  fs::path fetched;
+  const fs::path path = resolve(request.url, config, fetched);
+  // A fetched archive that does not load leaves the store as it was.
+  struct RemoveUnlessKept {
+    fs::path file;
+    ~RemoveUnlessKept() {
+      std::error_code ignored;
+      if (!file.empty()) fs::remove(file, ignored);
+    }
+  } fetched_guard{fetched};
   auto model = std::make_shared<ServedModel>();
+  model->fetched_archive = fetched;
   model->url = request.url;
   model->loaded_at_startup = request.at_startup;
   fs::path root = path;
@@ -133,6 +159,7 @@ std::shared_ptr<ServedModel> load_model(const LoadRequest& request, const Server
   model->min_workers = workers;
   model->max_workers = max_workers;
   model->runner->scale(workers);
+  fetched_guard.file.clear();
   return model;
 }
 

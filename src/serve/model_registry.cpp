@@ -83,7 +83,8 @@ void ModelRegistry::set_default(const std::string& name, const std::string& vers
   auto it = models_.find(name);
   if (it == models_.end()) throw Error(ErrorKind::not_found, "Model not found: " + name);
   if (!it->second.by_version.count(version)) {
-    throw VersionNotFoundError("Model version: " + version + " does not exist for model: " + name);
+    // TorchServe words this one without the colons of its other version errors.
+    throw VersionNotFoundError("Model version " + version + " does not exist for model " + name);
   }
   it->second.default_version = version;
 }

@@ -17,6 +17,7 @@ struct ServedModel {
   std::string version = "1.0";
   std::string url;                       // what it was registered from (.mar name, directory)
   std::filesystem::path extracted_dir;   // removed when the model is unregistered
+  std::filesystem::path fetched_archive; // copied into the store from a URL; removed on unregister
   size_t min_workers = 1;
   size_t max_workers = 1;
   bool loaded_at_startup = false;

@@ -331,7 +331,9 @@ TEST_F(ServerTest, RegistrationStaysInsideTheStoreAndAllowedUrls) {
   archive("ppocr-rec", "crnn2", "2.0");
   archive("ppocr-det", "dbnet");
   fs::copy(dir_ / "store" / "crnn2.mar", dir_ / "outside.mar");
-  ServerProcess server({"--model-store", (dir_ / "store").string(), "--models", "crnn.mar", "--enable-model-api"}, {}, dir_);
+  // An operator's allowed_urls replaces TorchServe's allow-everything default.
+  ServerProcess server({"--model-store", (dir_ / "store").string(), "--models", "crnn.mar", "--enable-model-api"},
+                       {"allowed_urls=https://models[.]example[.]com/.*"}, dir_);
   ASSERT_TRUE(server.ready()) << server.log();
 
   auto reg = http(server.management, "POST", "/models?url=dbnet.mar&initial_workers=1&batch_size=4&max_batch_delay=20");
@@ -352,7 +354,7 @@ TEST_F(ServerTest, RegistrationStaysInsideTheStoreAndAllowedUrls) {
   EXPECT_EQ(http(server.management, "PUT", "/models/crnn/2.0/set-default").status, 200);
   EXPECT_EQ(http(server.management, "DELETE", "/models/crnn/1.0").status, 200);
 
-  for (const std::string& url : {std::string("../outside.mar"), "file://" + (dir_ / "outside.mar").string(),
+  for (const std::string& url : {std::string("../outside.mar"), "file://" + (dir_ / "outside.mar").string(), dir_.string(),
                                   std::string("http://169.254.169.254/latest/x.mar"), std::string("sub%2F..%2Fx.mar")}) {
     const auto bad = http(server.management, "POST", "/models?url=" + url);
     EXPECT_EQ(bad.status, 404) << url << ": " << bad.body;
@@ -669,7 +671,7 @@ TEST_F(ServerTest, ScalingUnderLoadLosesNoRequest) {
 
 TEST_F(ServerTest, BackgroundStartAndStop) {
   std::ofstream(dir_ / "config.properties") << "inference_address=http://127.0.0.1:0\nmanagement_address=http://127.0.0.1:0\n"
-                                               "metrics_address=http://127.0.0.1:0\n";
+                                               "metrics_address=http://127.0.0.1:0\ndisable_token_authorization=true\n";
   setenv("TMPDIR", dir_.c_str(), 1);
   const auto started = test::run_process({OCRSERVE_BINARY, "start", "--ts-config", (dir_ / "config.properties").string(),
                                           "--log-file", (dir_ / "ocrserve.log").string()});

@@ -19,11 +19,14 @@ namespace ocrserve::test {
 class ServerProcess {
  public:
   // `config_lines` go into a config.properties; the listeners get port 0 (any free port).
+  // Token authorization stays on (the server's default) only with `tokens`.
   ServerProcess(const std::vector<std::string>& args, const std::vector<std::string>& config_lines,
-                const std::filesystem::path& dir) {
+                const std::filesystem::path& dir, bool tokens = false,
+                const std::vector<std::string>& extra_env = {}) {
     const auto config = dir / "config.properties";
     std::ofstream out(config);
     out << "inference_address=http://127.0.0.1:0\nmanagement_address=http://127.0.0.1:0\nmetrics_address=http://127.0.0.1:0\n";
+    if (!tokens) out << "disable_token_authorization=true\n";
     for (const auto& line : config_lines) out << line << "\n";
     out.close();
     std::vector<std::string> all = {OCRSERVE_BINARY, "start", "--foreground", "--ts-config", config.string()};
@@ -43,6 +46,7 @@ class ServerProcess {
     argv.push_back(nullptr);
     // Each test server keeps its pid file apart, so servers of parallel tests do not collide.
     std::vector<std::string> env_strings = {"TMPDIR=" + dir.string()};
+    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
     for (char** e = environ; *e; ++e) {
       if (std::string(*e).rfind("TMPDIR=", 0) != 0) env_strings.push_back(*e);
     }

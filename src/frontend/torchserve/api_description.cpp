@@ -1,4 +1,4 @@
-// OpenAPI 3.0.1 descriptions answered by `OPTIONS /` on the inference and management ports.
+// OpenAPI 3.0.1 descriptions answered by `OPTIONS /` on each port and `OPTIONS /predictions/{model}`.
 #include "core/json_file.hpp"
 #include "frontend/torchserve/server.hpp"
 
@@ -16,11 +16,23 @@ Json query_param(const std::string& name, const std::string& type = "string") {
   return {{"in", "query"}, {"name", name}, {"required", false}, {"schema", {{"type", type}}}};
 }
 
+// An OpenAPI 3.0.1 document around `paths`.
+std::string document(const std::string& title, const std::string& summary, const Json& paths) {
+  const Json description = {{"openapi", "3.0.1"},
+                            {"info", {{"title", "ocrserve " + title}, {"version", "0.1.0"}, {"description", summary}}},
+                            {"paths", paths}};
+  return description.dump(2) + "\n";
+}
+
 }  // namespace
 
 std::string api_description(const std::string& which) {
   Json paths = Json::object();
-  if (which == "inference") {
+  if (which == "metrics") {
+    paths["/"] = {{"options", operation("apiDescription", "Get openapi description.")}};
+    paths["/metrics"] = {{"get", operation("metrics", "The server's metrics as Prometheus text; name[] keeps only the metrics named.",
+                                           Json::array({query_param("name[]", "array")}))}};
+  } else if (which == "inference") {
     paths["/"] = {{"options", operation("apiDescription", "Get openapi description.")}};
     paths["/ping"] = {{"get", operation("ping", "Get TorchServe status.")}};
     const Json predict = operation("predictions", "Predictions entry point for each model. Send an image as the body or as form field \"data\".",
@@ -47,11 +59,15 @@ std::string api_description(const std::string& which) {
                                                      {"delete", operation("unregisterModelVersion", "Unregister a version.")}};
     paths["/models/{model_name}/{model_version}/set-default"] = {{"put", operation("setDefault", "Set the default version of a model.")}};
   }
-  const Json description = {{"openapi", "3.0.1"},
-                            {"info", {{"title", "ocrserve " + which + " API"}, {"version", "0.1.0"},
-                                      {"description", "TorchServe-compatible " + which + " API of ocrserve"}}},
-                            {"paths", paths}};
-  return description.dump(2) + "\n";
+  return document(which + " API", "TorchServe-compatible " + which + " API of ocrserve", paths);
+}
+
+std::string model_api_description(const std::string& model) {
+  // One model's predictions entry point (TorchServe: OPTIONS /predictions/{model}).
+  Json predict = operation(model, "Runs model " + model + " on the image sent as the body or as form field \"data\".");
+  Json paths = Json::object();
+  paths["/predictions/" + model] = {{"post", predict}};
+  return document("model " + model, "The inference API of model " + model, paths);
 }
 
 }  // namespace ocrserve

@@ -44,6 +44,14 @@ HttpResponse model_not_found(const Error& error) {
   return error_response(404, "ModelNotFoundException", error.what());
 }
 
+// TorchServe's workflows chain Python handlers described by a YAML file; ocrserve's end-to-end
+// OCR archive (det + rec [+ cls]) is the one workflow it runs, registered as a model.
+HttpResponse no_workflows() {
+  return error_response(501, "NotImplementedException",
+                        "Workflows are not supported by ocrserve: register an end-to-end OCR archive "
+                        "(`ocrserve archive --model-dir DET --rec-dir REC`) as a model and use /predictions/{model}");
+}
+
 HttpResponse json_response(int status, const Json& body) { return {status, body.dump(2) + "\n", "application/json", {}}; }
 
 std::vector<std::string> path_segments(const std::string& path) {

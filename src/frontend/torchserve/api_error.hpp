@@ -22,6 +22,9 @@ HttpResponse error_response(const Error& error);
 // 404 ModelNotFoundException, or ModelVersionNotFoundException when the model exists.
 HttpResponse model_not_found(const Error& error);
 
+// 501 for TorchServe's workflow APIs (/workflows, /wfpredict), saying what to use instead.
+HttpResponse no_workflows();
+
 // A pretty-printed JSON body, as TorchServe writes them.
 HttpResponse json_response(int status, const Json& body);
 

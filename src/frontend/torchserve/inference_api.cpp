@@ -147,7 +147,14 @@ HttpHandler inference_api(Server& server) {
     if (parts[0] == "ping" && parts.size() == 1) return respond(ping(server));
     if (parts[0] == "v1" || parts[0] == "v2") return kserve::serve_kserve(server.core(), std::move(request), parts, respond);
     if (parts[0] == "predictions" && (parts.size() == 2 || parts.size() == 3)) {
-      if (method == "OPTIONS") return respond({200, api_description("inference"), "application/json", {}});
+      if (method == "OPTIONS") {
+        try {
+          server.registry().find(parts[1], parts.size() == 3 ? parts[2] : "");
+        } catch (const Error& e) {
+          return respond(model_not_found(e));
+        }
+        return respond({200, model_api_description(parts[1]), "application/json", {}});
+      }
       return predict(server, std::move(request), parts[1], parts.size() == 3 ? parts[2] : "", respond);
     }
     // TorchServe's other ways to name the same prediction: SageMaker's /invocations
@@ -164,6 +171,7 @@ HttpHandler inference_api(Server& server) {
     }
     if (parts.size() == 2 && parts[1] == "predict") return predict(server, std::move(request), parts[0], "", respond);
     if (parts.size() == 3 && parts[2] == "predict") return predict(server, std::move(request), parts[0], parts[1], respond);
+    if (parts[0] == "wfpredict") return respond(no_workflows());
     if (parts[0] == "explanations" && (parts.size() == 2 || parts.size() == 3)) {
       return respond(no_explanations(server, parts[1], parts.size() == 3 ? parts[2] : ""));
     }

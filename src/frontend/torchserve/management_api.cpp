@@ -7,9 +7,20 @@
 
 #include "frontend/torchserve/api_error.hpp"
 #include "frontend/torchserve/server.hpp"
+#include "serve/archive_fetch.hpp"
 
 namespace ocrserve {
 namespace {
+
+HttpResponse method_not_allowed() {
+  return error_response(405, "MethodNotAllowedException", "Requested method is not allowed, please refer to API document.");
+}
+
+// TorchServe's runtime types; ocrserve runs every archive natively whatever it names.
+bool known_runtime(std::string runtime) {
+  for (auto& c : runtime) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return runtime == "python" || runtime == "python2" || runtime == "python3" || runtime == "lsp";
+}
 
 HttpResponse status_response(int status, const std::string& message) { return json_response(status, {{"status", message}}); }
 
@@ -21,18 +32,18 @@ std::optional<std::string> raw_param(const HttpRequest& request, const Json& bod
   return std::nullopt;
 }
 
-// A non-negative integer parameter; Error(bad_input) naming it when malformed.
-std::optional<long> int_param(const HttpRequest& request, const Json& body, const std::string& name) {
+// An integer parameter read as TorchServe reads them: absent, empty or not a number gives
+// `fallback` (no error); negative values are returned for the caller to judge.
+long int_param(const HttpRequest& request, const Json& body, const std::string& name, long fallback) {
   const std::optional<std::string> raw = raw_param(request, body, name);
-  if (!raw) return std::nullopt;
-  const std::string& text = *raw;
+  if (!raw) return fallback;
   try {
     size_t used = 0;
-    const long value = std::stol(text, &used);
-    if (used == text.size() && value >= 0) return value;
+    const long value = std::stol(*raw, &used);
+    if (used == raw->size()) return value;
   } catch (const std::exception&) {
   }
-  throw Error(ErrorKind::bad_input, "Parameter " + name + " must be a non-negative integer, got \"" + text + "\"");
+  return fallback;
 }
 
 std::string string_param(const HttpRequest& request, const Json& body, const std::string& name) {
@@ -108,9 +119,22 @@ Json describe(const ServedModel& model) {
           {"batchSize", settings.batch_size},
           {"maxBatchDelay", settings.max_batch_delay.count()},
           {"responseTimeout", settings.response_timeout.count()},
+          {"startupTimeout", 120},
           {"maxRetryTimeoutInSec", 300},
           {"clientTimeoutInMills", 0},
+          // TorchServe's large-model, sequence and Python-environment settings, none of which
+          // apply to a native server: their "off" values, so that clients reading them find them.
+          {"parallelType", ""},
+          {"parallelLevel", 0},
           {"deviceType", "cpu"},
+          {"continuousBatching", false},
+          {"useJobTicket", false},
+          {"useVenv", false},
+          {"stateful", false},
+          {"sequenceMaxIdleMSec", 0},
+          {"sequenceTimeoutMSec", 0},
+          {"maxNumSequence", 0},
+          {"maxSequenceJobQueueSize", 0},
           {"loadedAtStartup", model.loaded_at_startup},
           {"handler", std::string("ocrserve:") + to_string(model.runner->spec().kind)},
           {"workers", workers},
@@ -119,14 +143,8 @@ Json describe(const ServedModel& model) {
 }
 
 HttpResponse list_models(Server& server, const HttpRequest& request) {
-  long limit = 100;
-  long offset = 0;
-  try {
-    limit = int_param(request, Json::object(), "limit").value_or(100);
-    offset = int_param(request, Json::object(), "next_page_token").value_or(0);
-  } catch (const Error& e) {
-    return error_response(400, "BadRequestException", e.what());
-  }
+  long limit = int_param(request, Json::object(), "limit", 100);
+  const long offset = std::max(0L, int_param(request, Json::object(), "next_page_token", 0));
   if (limit > 100 || limit <= 0) limit = 100;
   const auto models = server.registry().defaults();
   Json list = Json::array();
@@ -143,8 +161,8 @@ HttpResponse list_models(Server& server, const HttpRequest& request) {
 // none, answers 202, then starts them.
 ManagementReply register_model(Server& server, const HttpRequest& request) {
   if (!server.config().enable_model_api) {
-    return error_response(405, "MethodNotAllowedException",
-                          "Model API is disabled: start ocrserve with enable_model_api=true (or --enable-model-api) to register models");
+    spdlog::warn("registration refused: the model API is off (enable_model_api=true or --enable-model-api turns it on)");
+    return method_not_allowed();
   }
   Json body = Json::object();
   if (request.header("content-type").rfind("application/json", 0) == 0 && !request.body.empty()) {
@@ -154,22 +172,26 @@ ManagementReply register_model(Server& server, const HttpRequest& request) {
       return error_response(400, "BadRequestException", e.what());
     }
   }
+  // Absent is an error; empty goes on to be "not found", as in TorchServe.
+  if (!raw_param(request, body, "url")) return error_response(400, "BadRequestException", "Parameter url is required.");
   const std::string url = string_param(request, body, "url");
-  if (url.empty()) return error_response(400, "BadRequestException", "Parameter url is required.");
+  const std::string runtime = string_param(request, body, "runtime");
+  if (!runtime.empty() && !known_runtime(runtime)) {
+    return error_response(400, "BadRequestException", "Invalid RuntimeType value: " + runtime);
+  }
   LoadRequest load;
   load.url = url;
   load.name = string_param(request, body, "model_name");
   load.settings = server.default_settings();
-  try {
-    load.settings.batch_size = int_param(request, body, "batch_size").value_or(1);
-    load.settings.max_batch_delay = std::chrono::milliseconds(int_param(request, body, "max_batch_delay").value_or(100));
-    load.settings.response_timeout =
-        std::chrono::seconds(int_param(request, body, "response_timeout").value_or(server.config().default_response_timeout.count()));
-    load.workers = int_param(request, body, "initial_workers").value_or(server.config().default_workers_per_model.value_or(0));
-    if (load.settings.batch_size == 0) throw Error(ErrorKind::bad_input, "Parameter batch_size must be at least 1");
-  } catch (const Error& e) {
-    return error_response(400, "BadRequestException", e.what());
-  }
+  // TorchServe's leniency: what is not a number takes the default; values below what makes
+  // sense are raised to it.
+  const long default_timeout = server.config().default_response_timeout.count();
+  load.settings.batch_size = static_cast<size_t>(std::max(1L, int_param(request, body, "batch_size", 1)));
+  load.settings.max_batch_delay = std::chrono::milliseconds(std::max(0L, int_param(request, body, "max_batch_delay", 100)));
+  const long timeout = int_param(request, body, "response_timeout", default_timeout);
+  load.settings.response_timeout = std::chrono::seconds(timeout < 0 ? default_timeout : timeout);
+  const long default_workers = static_cast<long>(server.config().default_workers_per_model.value_or(0));
+  load.workers = static_cast<size_t>(std::max(0L, int_param(request, body, "initial_workers", default_workers)));
   const bool synchronous = bool_param(request, body, "synchronous", true);
   const size_t initial_workers = load.workers;
   if (!synchronous) load.workers = 0;  // started after the 202
@@ -194,6 +216,8 @@ ManagementReply register_model(Server& server, const HttpRequest& request) {
                                     std::to_string(workers) + " initial workers");
   } catch (const ConflictError& e) {
     return error_response(409, "ConflictStatusException", e.what());
+  } catch (const DownloadError& e) {
+    return error_response(400, "DownloadArchiveException", e.what());
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::not_found) return error_response(404, "ModelNotFoundException", e.what());
     if (e.kind() == ErrorKind::internal) return error_response(500, "InternalServerException", e.what());
@@ -209,14 +233,11 @@ ManagementReply scale_model(Server& server, const HttpRequest& request, const st
   } catch (const Error& e) {
     return model_not_found(e);
   }
-  size_t min_workers = 1, max_workers = 1;
-  try {
-    min_workers = int_param(request, Json::object(), "min_worker").value_or(1);
-    max_workers = int_param(request, Json::object(), "max_worker").value_or(min_workers);
-  } catch (const Error& e) {
-    return error_response(400, "BadRequestException", e.what());
-  }
-  if (max_workers < min_workers) return error_response(400, "BadRequestException", "max_worker cannot be less than min_worker.");
+  const long min_param = int_param(request, Json::object(), "min_worker", 1);
+  const long max_param = int_param(request, Json::object(), "max_worker", min_param);
+  if (max_param < min_param) return error_response(400, "BadRequestException", "max_worker cannot be less than min_worker.");
+  if (min_param < 0) return error_response(400, "BadRequestException", "min_worker cannot be negative.");
+  const size_t min_workers = static_cast<size_t>(min_param), max_workers = static_cast<size_t>(max_param);
   const size_t limit = server.config().limits.workers_per_model();
   if (min_workers > limit) {
     return error_response(400, "BadRequestException", "min_worker cannot exceed " + std::to_string(limit) +
@@ -242,8 +263,8 @@ ManagementReply scale_model(Server& server, const HttpRequest& request, const st
 
 HttpResponse unregister_model(Server& server, const std::string& name, const std::string& version) {
   if (!server.config().enable_model_api) {
-    return error_response(405, "MethodNotAllowedException",
-                          "Model API is disabled: start ocrserve with enable_model_api=true (or --enable-model-api) to unregister models");
+    spdlog::warn("unregistration refused: the model API is off (enable_model_api=true or --enable-model-api turns it on)");
+    return method_not_allowed();
   }
   std::shared_ptr<ServedModel> model;
   try {
@@ -254,6 +275,10 @@ HttpResponse unregister_model(Server& server, const std::string& name, const std
     return model_not_found(e);
   }
   model->runner->drain();  // queued requests are answered before the model goes
+  if (!model->fetched_archive.empty()) {  // TorchServe deletes an archive it downloaded
+    std::error_code ignored;
+    std::filesystem::remove(model->fetched_archive, ignored);
+  }
   spdlog::info("unregistered model {} version {}", model->name, model->version);
   return status_response(200, "Model \"" + name + "\" unregistered");
 }
@@ -283,6 +308,7 @@ HttpHandler management_api(Server& server) {
     const std::string& method = request.method;
     if (parts.size() == 1 && parts[0] == "token" && server.tokens().enabled()) return respond(rotate_key(server, request));
     if (auto answer = api_prelude(server, request, parts, "management")) return respond(std::move(*answer));
+    if (parts[0] == "workflows") return respond(no_workflows());
     if (parts[0] != "models" || parts.size() > 4) {
       return respond(error_response(404, "ResourceNotFoundException", "Requested resource is not found, please refer to API document."));
     }

@@ -75,6 +75,10 @@ std::vector<MetricFamily> gauges(Server& server) {
 
 HttpHandler metrics_api(Server& server) {
   return [&server](HttpRequest&& request, Respond respond) {
+    // The API description answers on every port, as TorchServe's does.
+    if ((request.path == "/" && request.method == "OPTIONS") || (request.path == "/api-description" && request.method == "GET")) {
+      return respond({200, api_description("metrics"), "application/json", {}});
+    }
     if (request.path != "/metrics") {
       return respond(error_response(404, "ResourceNotFoundException", "Requested resource is not found, please refer to API document."));
     }

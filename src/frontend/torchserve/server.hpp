@@ -62,7 +62,9 @@ std::optional<HttpResponse> api_prelude(const Server& server, const HttpRequest&
 // Wraps a handler: counts Requests2XX/4XX/5XX and refuses requests while draining.
 HttpHandler with_common_behaviour(Server& server, HttpHandler handler);
 
-// The OpenAPI 3 description of one port's API ("inference" or "management").
+// The OpenAPI 3 description of one port's API ("inference", "management" or "metrics").
 std::string api_description(const std::string& which);
+// The description of one model's prediction entry point (OPTIONS /predictions/{model}).
+std::string model_api_description(const std::string& model);
 
 }  // namespace ocrserve

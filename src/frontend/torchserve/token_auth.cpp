@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <ctime>
 #include <fstream>
 #include <random>
 
@@ -9,6 +10,21 @@
 #include "ocrserve/error.hpp"
 
 namespace ocrserve {
+namespace {
+
+// An instant as TorchServe writes it in the key file (Java's Instant.toString): UTC ISO 8601.
+std::string instant(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  const size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(text + n, sizeof text - n, ".%03lldZ", static_cast<long long>(millis));
+  return text;
+}
+
+}  // namespace
 
 std::string TokenAuth::new_key() {
   // 128 random bits, URL-safe base64 without padding (TorchServe uses only 48 bits).
@@ -26,6 +42,12 @@ bool TokenAuth::equal(const std::string& a, const std::string& b) {
   return difference == 0;
 }
 
+TokenAuth::~TokenAuth() {
+  if (!enabled_) return;
+  std::error_code ignored;
+  std::filesystem::remove(file_, ignored);
+}
+
 void TokenAuth::enable(const std::filesystem::path& file, std::chrono::seconds expiration) {
   std::lock_guard lock(mutex_);
   enabled_ = true;
@@ -39,11 +61,8 @@ void TokenAuth::enable(const std::filesystem::path& file, std::chrono::seconds e
 }
 
 Json TokenAuth::keys() const {
-  const auto seconds = [](std::chrono::system_clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-  };
-  return {{"management", {{"key", management_.value}, {"expiration time", seconds(management_.expires)}}},
-          {"inference", {{"key", inference_.value}, {"expiration time", seconds(inference_.expires)}}},
+  return {{"management", {{"key", management_.value}, {"expiration time", instant(management_.expires)}}},
+          {"inference", {{"key", inference_.value}, {"expiration time", instant(inference_.expires)}}},
           {"API", {{"key", api_}}}};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // TorchServe's token authorisation: key_file.json with "management", "inference" and "API"
-// keys, checked from "Authorization: Bearer <key>". Off unless configured (docs/serving.md).
+// keys, checked from "Authorization: Bearer <key>". On unless turned off, as in TorchServe 0.11.1+
+// (docs/serving.md).
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -13,6 +14,10 @@ namespace ocrserve {
 class TokenAuth {
  public:
   TokenAuth() = default;
+  // The keys end with the server: the key file is removed (TorchServe's --stop deletes it).
+  ~TokenAuth();
+  TokenAuth(const TokenAuth&) = delete;
+  TokenAuth& operator=(const TokenAuth&) = delete;
   // Generates the keys and writes `file` with mode 0600.
   void enable(const std::filesystem::path& file, std::chrono::seconds expiration);
   bool enabled() const { return enabled_; }
