@@ -27,6 +27,7 @@ TEST(V2Tensors, InputsThatCarryNoImagesAreRefused) {
   refused({{"x", "FP32", {3}, {}, {1, 2, 3}, {}}}, "is FP32");
   refused({{"x", "BYTES", {2}, {"one"}, {}, {}}}, "does not match its shape");
   refused({{"x", "BYTES", {-1}, {"one"}, {}, {}}}, "does not match its shape");
+  refused({{"x", "BYTES", {1LL << 40, 1LL << 40, 1LL << 40}, {"one"}, {}, {}}}, "does not match its shape");
   refused({}, "no image");
 }
 

@@ -1,6 +1,7 @@
 #include "frontend/kserve/v2_tensors.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <variant>
 
 #include "ocrserve/error.hpp"
@@ -8,10 +9,11 @@
 namespace ocrserve::kserve {
 namespace {
 
+// The elements a shape holds; -1 for a negative dimension or a product past int64.
 int64_t shape_elements(const std::vector<int64_t>& shape) {
   int64_t count = 1;
   for (const int64_t dimension : shape) {
-    if (dimension < 0) return -1;
+    if (dimension < 0 || (dimension > 0 && count > std::numeric_limits<int64_t>::max() / dimension)) return -1;
     count *= dimension;
   }
   return count;
