@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include "frontend/torchserve/server.hpp"
@@ -30,6 +31,20 @@ class CallInFlight {
 // Whether a call may start: UNAVAILABLE while draining, UNAUTHENTICATED without the key of
 // `which` ("inference" or "management") when token authorization is on; OK otherwise.
 ::grpc::Status admit(GrpcContext& context, const ::grpc::CallbackServerContext* call, const char* which);
+
+// The calls that carry images take their request as bytes and parse it here: gRPC answers a
+// message it cannot parse itself with UNIMPLEMENTED, where a malformed request is INVALID_ARGUMENT.
+template <class Message>
+bool parse_raw(const ::grpc::ByteBuffer* raw, Message& message) {
+  ::grpc::ByteBuffer copy(*raw);  // shares the slices; parsing consumes the buffer
+  return ::grpc::SerializationTraits<Message>::Deserialize(&copy, &message).ok();
+}
+
+template <class Message>
+void write_raw(const Message& message, ::grpc::ByteBuffer* raw) {
+  bool own_buffer = false;
+  ::grpc::SerializationTraits<Message>::Serialize(message, raw, &own_buffer);
+}
 
 std::unique_ptr<::grpc::Service> torchserve_inference_service(GrpcContext& context);
 std::unique_ptr<::grpc::Service> torchserve_management_service(GrpcContext& context);

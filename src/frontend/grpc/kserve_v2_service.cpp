@@ -135,7 +135,8 @@ void write_outputs(const std::vector<kserve::Tensor>& tensors, bool raw, v2::Mod
   }
 }
 
-class KServeV2Service final : public v2::GRPCInferenceService::CallbackService {
+class KServeV2Service final
+    : public v2::GRPCInferenceService::WithRawCallbackMethod_ModelInfer<v2::GRPCInferenceService::CallbackService> {
  public:
   explicit KServeV2Service(GrpcContext& context) : context_(context) {}
 
@@ -194,9 +195,13 @@ class KServeV2Service final : public v2::GRPCInferenceService::CallbackService {
     return finish(call, ::grpc::Status::OK);
   }
 
-  ::grpc::ServerUnaryReactor* ModelInfer(::grpc::CallbackServerContext* call, const v2::ModelInferRequest* request,
-                                         v2::ModelInferResponse* response) override {
+  ::grpc::ServerUnaryReactor* ModelInfer(::grpc::CallbackServerContext* call, const ::grpc::ByteBuffer* raw_request,
+                                         ::grpc::ByteBuffer* answer) override {
     if (auto refused = admit(context_, call, "inference"); !refused.ok()) return finish(call, refused);
+    auto parsed = std::make_unique<v2::ModelInferRequest>();
+    if (!parse_raw(raw_request, *parsed)) return finish(call, invalid("the request is not a ModelInferRequest message"));
+    const v2::ModelInferRequest* request = parsed.get();
+    auto response = std::make_shared<v2::ModelInferResponse>();
     if (request->model_name().empty()) return finish(call, invalid("model_name is required"));
     InferenceCall inference{request->model_name(), request->model_version(), {}, [call] { return call->IsCancelled(); }};
     std::shared_ptr<ServedModel> model;
@@ -217,7 +222,7 @@ class KServeV2Service final : public v2::GRPCInferenceService::CallbackService {
     auto counted = std::make_shared<CallInFlight>(context_);
     const size_t max_response = context_.server.config().max_response_size;
     run_inference(context_.server.core(), std::move(inference),
-                  [reactor, response, kind, requested, raw, counted, max_response](InferenceAnswer answer) {
+                  [reactor, answer_buffer = answer, response, kind, requested, raw, counted, max_response](InferenceAnswer answer) {
                     if (answer.error) return reactor->Finish(failure(answer.error));
                     std::vector<PipelineResult> results;
                     for (auto& outcome : answer.outcomes) {
@@ -235,6 +240,7 @@ class KServeV2Service final : public v2::GRPCInferenceService::CallbackService {
                                               "response of " + std::to_string(response->ByteSizeLong()) +
                                                   " bytes exceeds max_response_size"});
                     }
+                    write_raw(*response, answer_buffer);
                     reactor->Finish(::grpc::Status::OK);
                   });
     return reactor;

@@ -115,7 +115,8 @@ class StreamMany : public ::grpc::ServerBidiReactor<ts::PredictionsRequest, ts::
   ts::PredictionResponse response_;
 };
 
-class InferenceService final : public ts::InferenceAPIsService::CallbackService {
+class InferenceService final
+    : public ts::InferenceAPIsService::WithRawCallbackMethod_Predictions<ts::InferenceAPIsService::CallbackService> {
  public:
   explicit InferenceService(GrpcContext& context) : context_(context) {}
 
@@ -132,15 +133,24 @@ class InferenceService final : public ts::InferenceAPIsService::CallbackService 
     return reactor;
   }
 
-  ::grpc::ServerUnaryReactor* Predictions(::grpc::CallbackServerContext* call, const ts::PredictionsRequest* request,
-                                          ts::PredictionResponse* response) override {
+  ::grpc::ServerUnaryReactor* Predictions(::grpc::CallbackServerContext* call, const ::grpc::ByteBuffer* raw,
+                                          ::grpc::ByteBuffer* answer) override {
     auto* reactor = call->DefaultReactor();
     if (::grpc::Status admitted = admit(context_, call, "inference"); !admitted.ok()) {
       reactor->Finish(admitted);
       return reactor;
     }
-    predict(context_, *request, call, [reactor, response](::grpc::Status status, std::string body) {
-      if (status.ok()) response->set_prediction(std::move(body));
+    ts::PredictionsRequest request;
+    if (!parse_raw(raw, request)) {
+      reactor->Finish({::grpc::StatusCode::INVALID_ARGUMENT, "the request is not a PredictionsRequest message"});
+      return reactor;
+    }
+    predict(context_, request, call, [reactor, answer](::grpc::Status status, std::string body) {
+      if (status.ok()) {
+        ts::PredictionResponse response;
+        response.set_prediction(std::move(body));
+        write_raw(response, answer);
+      }
       reactor->Finish(status);
     });
     return reactor;
