@@ -3,6 +3,8 @@
 // image, on every worker or thread) and use the same graph cache as the server.
 //
 //   load_bench http PORT PATH CONCURRENCY REQUESTS IMAGE...
+//   load_bench grpc PORT MODEL CONCURRENCY REQUESTS IMAGE...     (TorchServe's Predictions)
+//   load_bench grpc-v2 PORT MODEL CONCURRENCY REQUESTS IMAGE...  (KServe's ModelInfer)
 //   load_bench inprocess PACKAGE[,REC[,CLS]] THREADS REQUESTS IMAGE...
 #include <cstdio>
 #include <sstream>
@@ -11,19 +13,72 @@
 #include "core/image.hpp"
 #include "core/process_memory.hpp"
 #include "client/load_generator.hpp"
+#include "grpc_predict_v2.grpc.pb.h"
+#include "inference.grpc.pb.h"
 #include "serve/servable.hpp"
 
+#include <grpcpp/grpcpp.h>
+
 using namespace ocrserve;
+
+namespace {
+
+// One channel (one HTTP/2 connection) per client, as the HTTP mode has one connection each.
+std::shared_ptr<::grpc::Channel> client_channel(const std::string& target, size_t client) {
+  ::grpc::ChannelArguments arguments;
+  arguments.SetInt("grpc.use_local_subchannel_pool", 1);
+  arguments.SetInt("ocrserve.client", static_cast<int>(client));  // no channel sharing
+  arguments.SetMaxReceiveMessageSize(64 << 20);
+  arguments.SetMaxSendMessageSize(64 << 20);
+  return ::grpc::CreateCustomChannel(target, ::grpc::InsecureChannelCredentials(), arguments);
+}
+
+// TorchServe's Predictions (v2 = false) or KServe's ModelInfer (v2 = true), images round-robin.
+LoadSummary grpc_load(const std::string& target, const std::string& model, bool v2, const std::vector<std::string>& images,
+                      size_t concurrency, size_t requests) {
+  namespace ts = ::org::pytorch::serve::grpc::inference;
+  std::vector<std::unique_ptr<ts::InferenceAPIsService::Stub>> torchserve;
+  std::vector<std::unique_ptr<::inference::GRPCInferenceService::Stub>> kserve;
+  for (size_t c = 0; c < concurrency; ++c) {
+    auto channel = client_channel(target, c);
+    torchserve.push_back(ts::InferenceAPIsService::NewStub(channel));
+    kserve.push_back(::inference::GRPCInferenceService::NewStub(channel));
+  }
+  return drive_load(concurrency, requests, [&](size_t client, size_t index) {
+    const std::string& image = images[index % images.size()];
+    ::grpc::ClientContext context;
+    if (!v2) {
+      ts::PredictionsRequest request;
+      request.set_model_name(model);
+      (*request.mutable_input())["data"] = image;
+      ts::PredictionResponse response;
+      return torchserve[client]->Predictions(&context, request, &response).ok();
+    }
+    ::inference::ModelInferRequest request;
+    request.set_model_name(model);
+    auto* input = request.add_inputs();
+    input->set_name("images");
+    input->set_datatype("BYTES");
+    input->add_shape(1);
+    input->mutable_contents()->add_bytes_contents(image);
+    ::inference::ModelInferResponse response;
+    return kserve[client]->ModelInfer(&context, request, &response).ok();
+  }, 1);  // each client's first call, untimed, opens its connection
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   keep_freed_memory_for_reuse();  // as the ocrserve binary does
   if (argc < 6) {
     std::fprintf(stderr, "usage: load_bench http PORT PATH CONCURRENCY REQUESTS IMAGE...\n"
+                         "       load_bench grpc|grpc-v2 PORT MODEL CONCURRENCY REQUESTS IMAGE...\n"
                          "       load_bench inprocess PACKAGE[,REC[,CLS]] THREADS REQUESTS IMAGE...\n");
     return 2;
   }
   const std::string mode = argv[1];
-  const int first_image = mode == "http" ? 6 : 5;
+  const bool served = mode == "http" || mode == "grpc" || mode == "grpc-v2";
+  const int first_image = served ? 6 : 5;
   std::vector<std::string> images;
   for (int i = first_image; i < argc; ++i) {
     const auto bytes = read_file_bytes(argv[i]);
@@ -35,6 +90,10 @@ int main(int argc, char** argv) {
     // Warm-up, not timed: every image twice from two clients, so that both workers have run.
     http_load(url, images, 2, 2 * images.size());
     summary = http_load(url, images, std::stoul(argv[4]), std::stoul(argv[5]));
+  } else if (mode == "grpc" || mode == "grpc-v2") {
+    const std::string target = std::string("127.0.0.1:") + argv[2];
+    grpc_load(target, argv[3], mode == "grpc-v2", images, 2, 2 * images.size());  // warm-up, as for http
+    summary = grpc_load(target, argv[3], mode == "grpc-v2", images, std::stoul(argv[4]), std::stoul(argv[5]));
   } else {
     // One pipeline per thread, as the server has one per worker.
     std::vector<std::string> parts;

@@ -2,6 +2,8 @@
 # Load benchmark of the server against the same work in-process, measured in the same run.
 # Usage: bench/serve_bench.sh [BUILD_DIR]   (after setup.sh; prints Markdown for docs/benchmarks.md)
 #   - throughput and p50/p90/p99 for rec and ocr at 1, 8 and 32 clients, batching off and on
+#   - the same over gRPC (TorchServe's Predictions, KServe's ModelInfer): PROTOCOLS="http grpc grpc-v2"
+#     (the default) picks them, MODELS="rec ocr" the models
 #   - in-process baseline: the same pipeline in as many threads as the server has workers
 #   - start to first answer, and resident memory after start and over 10,000 requests
 set -euo pipefail
@@ -23,6 +25,8 @@ start_server() {  # $1: extra arguments (--workers N first to override); sets $p
 inference_address=http://127.0.0.1:18080
 management_address=http://127.0.0.1:18081
 metrics_address=http://127.0.0.1:18082
+grpc_inference_port=17070
+grpc_management_port=17071
 job_queue_size=1000
 CONF
   local begin=$(date +%s%N)
@@ -37,33 +41,38 @@ rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' /proc/$(cat $work/pid)/statu
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $(date -u +%Y-%m-%d)"
 echo
-echo "| model | clients | batching | served req/s | in-process req/s | served / in-process | p50 ms | p90 ms | p99 ms | errors |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | protocol | clients | batching | served req/s | in-process req/s | served / in-process | p50 ms | p90 ms | p99 ms | errors |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 after_rows=""
 for batching in ${BATCHING:-off on}; do  # BATCHING=on: only those rows
   args="--workers $workers --batch-size 1"
   [ $batching = on ] && args="--workers $workers --batch-size 8 --max-batch-delay 5"
   start_server "$args"
-  for model in rec ocr; do
+  for model in ${MODELS:-rec ocr}; do
     if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=600; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=120; fi
-    for clients in 1 8 32; do
-      threads=$(( clients < workers ? clients : workers ))
-      # Served and in-process alternate, three rounds: the machine's drift hits both alike.
-      for round in 1 2 3; do
-        $load http $port /predictions/$model $clients $n $images > $work/served.$round
-        $load inprocess $package $threads $n $images > $work/local.$round
-      done
-      python3 - $model $clients $batching $work <<'PY'
+    for protocol in ${PROTOCOLS:-http grpc grpc-v2}; do
+      for clients in 1 8 32; do
+        threads=$(( clients < workers ? clients : workers ))
+        # Served and in-process alternate, three rounds: the machine's drift hits both alike.
+        for round in 1 2 3; do
+          case $protocol in
+            http) $load http $port /predictions/$model $clients $n $images > $work/served.$round ;;
+            *) $load $protocol 17070 $model $clients $n $images > $work/served.$round ;;
+          esac
+          $load inprocess $package $threads $n $images > $work/local.$round
+        done
+        python3 - $model $protocol $clients $batching $work <<'PY'
 import json, statistics, sys
-model, clients, batching, work = sys.argv[1:]
+model, protocol, clients, batching, work = sys.argv[1:]
 served = [json.load(open(f"{work}/served.{r}")) for r in (1, 2, 3)]
 local = [json.load(open(f"{work}/local.{r}")) for r in (1, 2, 3)]
 ratio = statistics.median(s["throughput"] / l["throughput"] for s, l in zip(served, local))
 mid = sorted(served, key=lambda s: s["throughput"])[1]  # latencies of the median served run
-print(f"| {model} | {clients} | {batching} | {statistics.median(s['throughput'] for s in served):.1f} | "
+print(f"| {model} | {protocol} | {clients} | {batching} | {statistics.median(s['throughput'] for s in served):.1f} | "
       f"{statistics.median(l['throughput'] for l in local):.1f} | {ratio:.2f} | {mid['p50_ms']:.1f} | "
       f"{mid['p90_ms']:.1f} | {mid['p99_ms']:.1f} | {sum(s['errors'] for s in served)} |")
 PY
+      done
     done
   done
   after_rows="$after_rows${after_rows:+, }$(rss_mb) MB after the batching-$batching rows"
