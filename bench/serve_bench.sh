@@ -3,7 +3,7 @@
 # Usage: bench/serve_bench.sh [BUILD_DIR]   (after setup.sh; prints Markdown for docs/benchmarks.md)
 #   - throughput and p50/p90/p99 for rec and ocr at 1, 8 and 32 clients, batching off and on
 #   - the same over gRPC (TorchServe's Predictions, KServe's ModelInfer): PROTOCOLS="http grpc grpc-v2"
-#     (the default) picks them, MODELS="rec ocr" the models
+#     (the default) picks them, MODELS="rec ocr" the models, TABLE_ONLY=1 skips memory and start-up
 #   - in-process baseline: the same pipeline in as many threads as the server has workers
 #   - start to first answer, and resident memory after start and over 10,000 requests
 set -euo pipefail
@@ -80,6 +80,7 @@ PY
 done
 echo
 echo "resident memory with $workers workers per model: $after_rows"
+[ -n "${TABLE_ONLY:-}" ] && exit 0  # TABLE_ONLY=1: the throughput table alone
 
 # Memory of the default server (3 models, 1 worker each) over 10,000 requests of mixed traffic:
 # ten rounds of 800 rec and 200 ocr requests at 8 clients.
