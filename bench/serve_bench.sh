@@ -14,6 +14,7 @@ load=$build/bench/load_bench
 data=$root/../shared/data/mmocr
 models=$root/models
 workers=2
+base=${PORT:-18080}  # PORT: the first of five ports (HTTP inference, management, metrics, gRPC inference, management)
 work=$(mktemp -d)
 trap 'kill $(cat $work/pid 2>/dev/null) 2>/dev/null || true; rm -rf $work' EXIT
 
@@ -22,19 +23,19 @@ scenes="$data/demo/demo_text_ocr.jpg $data/det_toy/img_1.jpg $data/det_toy/img_2
 
 start_server() {  # $1: extra arguments (--workers N first to override); sets $port and $startup_ms
   cat > $work/config.properties <<CONF
-inference_address=http://127.0.0.1:18080
-management_address=http://127.0.0.1:18081
-metrics_address=http://127.0.0.1:18082
-grpc_inference_port=17070
-grpc_management_port=17071
+inference_address=http://127.0.0.1:$base
+management_address=http://127.0.0.1:$((base + 1))
+metrics_address=http://127.0.0.1:$((base + 2))
+grpc_inference_port=$((base + 3))
+grpc_management_port=$((base + 4))
 job_queue_size=1000
 CONF
   local begin=$(date +%s%N)
   TMPDIR=$work $bin start --foreground --ts-config $work/config.properties $1 > $work/out 2> $work/log &
   echo $! > $work/pid
-  until curl -sf -o /dev/null http://127.0.0.1:18080/predictions/rec -T $data/demo/demo_text_recog.jpg; do sleep 0.01; done
+  until curl -sf -o /dev/null http://127.0.0.1:$base/predictions/rec -T $data/demo/demo_text_recog.jpg; do sleep 0.01; done
   startup_ms=$(( ($(date +%s%N) - begin) / 1000000 ))
-  port=18080
+  port=$base
 }
 stop_server() { kill -TERM $(cat $work/pid); wait $(cat $work/pid) 2>/dev/null || true; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' /proc/$(cat $work/pid)/status; }
@@ -49,7 +50,7 @@ for batching in ${BATCHING:-off on}; do  # BATCHING=on: only those rows
   [ $batching = on ] && args="--workers $workers --batch-size 8 --max-batch-delay 5"
   start_server "$args"
   for model in ${MODELS:-rec ocr}; do
-    if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=600; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=120; fi
+    if [ $model = rec ]; then images=$words; package=$models/ppocr-rec; n=${REC_REQUESTS:-600}; else images=$scenes; package=$models/ppocr-det,$models/ppocr-rec,$models/ppocr-cls; n=120; fi
     for protocol in ${PROTOCOLS:-http grpc grpc-v2}; do
       for clients in 1 8 32; do
         threads=$(( clients < workers ? clients : workers ))
@@ -57,7 +58,7 @@ for batching in ${BATCHING:-off on}; do  # BATCHING=on: only those rows
         for round in 1 2 3; do
           case $protocol in
             http) $load http $port /predictions/$model $clients $n $images > $work/served.$round ;;
-            *) $load $protocol 17070 $model $clients $n $images > $work/served.$round ;;
+            *) $load $protocol $((base + 3)) $model $clients $n $images > $work/served.$round ;;
           esac
           $load inprocess $package $threads $n $images > $work/local.$round
         done
