@@ -26,6 +26,9 @@ apt_packages=(
   dpkg-dev file
   # The web page's test drives headless Chromium (tests/web/).
   chromium
+  # The gRPC frontend (Debian's grpc 1.51) and its tests' Python client (stubs made by protoc
+  # with grpc_python_plugin, both from protobuf-compiler-grpc).
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf
 )
 
 # Callers may ask for more Debian packages (scripts/fuzz.sh: clang and its fuzzer runtime).

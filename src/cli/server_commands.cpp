@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "frontend/grpc/grpc_server.hpp"
 #include "frontend/torchserve/server.hpp"
 #include "serve/server_log.hpp"
 
@@ -191,6 +193,10 @@ void serve(const StartOptions& options, spdlog::sink_ptr sink, const std::functi
   Server server(config);
   server.load(requests);
   const BoundPorts ports = server.start();
+  // TorchServe's gRPC APIs (and KServe's v2 service) beside the HTTP listeners.
+  std::optional<GrpcServer> grpc;
+  GrpcPorts grpc_ports;
+  if (config.enable_grpc) grpc_ports = grpc.emplace(server).start();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   const auto url = [](const Address& address, uint16_t port) {
     return (address.tls ? "https://" : "http://") + address.host + ":" + std::to_string(port);
@@ -198,6 +204,10 @@ void serve(const StartOptions& options, spdlog::sink_ptr sink, const std::functi
   std::string banner = "Inference API bound to " + url(config.inference, ports.inference) + "\n" +
                        "Management API bound to " + url(config.management, ports.management) + "\n";
   if (config.enable_metrics_api) banner += "Metrics API bound to " + url(config.metrics, ports.metrics) + "\n";
+  if (grpc) {
+    banner += "gRPC Inference API bound to " + config.grpc_inference.host + ":" + std::to_string(grpc_ports.inference) + "\n" +
+              "gRPC Management API bound to " + config.grpc_management.host + ":" + std::to_string(grpc_ports.management) + "\n";
+  }
   banner += "ocrserve started in " + std::to_string(ms) + " ms, serving " + std::to_string(server.registry().all().size()) + " model(s)\n";
   spdlog::info("ocrserve started in {} ms, serving {} model(s): inference {}:{}, management {}:{}{}", ms,
                server.registry().all().size(), config.inference.host, ports.inference, config.management.host, ports.management,
@@ -208,7 +218,19 @@ void serve(const StartOptions& options, spdlog::sink_ptr sink, const std::functi
   const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
   spdlog::info("received {}: draining (accepted requests get up to {} s)", name, config.default_response_timeout.count());
   const auto draining = std::chrono::steady_clock::now();
-  server.drain(config.default_response_timeout);
+  if (grpc) {
+    // New calls are refused from now on; those in flight get the same time as HTTP's, the
+    // listeners stop once the HTTP side has drained the models.
+    server.core().start_draining();
+    const auto until = draining + config.default_response_timeout;
+    while (grpc->in_flight() > 0 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  server.drain(std::chrono::duration_cast<std::chrono::seconds>(
+      std::max(std::chrono::steady_clock::duration(std::chrono::seconds(1)),
+               draining + config.default_response_timeout - std::chrono::steady_clock::now())));
+  if (grpc) grpc->stop(std::chrono::seconds(2));
   spdlog::info("ocrserve stopped ({}, drained in {} ms)", name,
                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - draining).count());
   spdlog::default_logger()->flush();

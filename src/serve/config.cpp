@@ -87,7 +87,26 @@ const char* const kAcceptedIgnored[] = {"netty_client_threads", "default_startup
                                         "install_py_dep_per_model", "vmargs", "async_logging", "decode_input_request",
                                         "limit_max_image_pixels", "prefer_direct_buffer", "initial_worker_port",
                                         "number_of_gpu", "workflow_store", "model_server_home", "use_native_io",
-                                        "io_ratio"};
+                                        "io_ratio", "ts_open_inference_protocol", "grpc_inference_max_connection_age_ms",
+                                        "grpc_management_max_connection_age_ms",
+                                        "grpc_inference_max_connection_age_grace_ms",
+                                        "grpc_management_max_connection_age_grace_ms", "enable_grpc_ssl"};
+
+// grpc_*_address is a bare host (TorchServe resolves it as an InetAddress), not a URL.
+std::string grpc_host(const std::string& value, const std::string& key) {
+  std::string host = trim(value);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host.find_first_of("/ ") != std::string::npos) {
+    throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": expected a host name or IP address");
+  }
+  return host;
+}
+
+uint16_t grpc_port(const std::string& value, const std::string& key) {
+  const size_t port = parse_size(value, key);
+  if (port > 65535) throw Error(ErrorKind::bad_input, "config: " + key + "=" + value + ": port out of range");
+  return static_cast<uint16_t>(port);
+}
 
 // TorchServe reads these numbers with Gson's getAsInt, which takes 4 as well as "4".
 size_t model_setting_number(const Json& value, const std::string& where) {
@@ -240,6 +259,11 @@ void ServerConfig::set(const std::string& key, const std::string& value) {
   else if (key == "keystore" || key == "keystore_pass" || key == "keystore_type") {
     throw Error(ErrorKind::bad_input, keystore_refusal(key, key == "keystore_pass" ? "…" : value));
   }
+  else if (key == "grpc_inference_address") grpc_inference.host = grpc_host(value, key);
+  else if (key == "grpc_management_address") grpc_management.host = grpc_host(value, key);
+  else if (key == "grpc_inference_port") grpc_inference.port = grpc_port(value, key);
+  else if (key == "grpc_management_port") grpc_management.port = grpc_port(value, key);
+  else if (key == "enable_grpc") enable_grpc = parse_bool(value, key);
   else if (key == "number_of_netty_threads") netty_threads = parse_size(value, key);
   else if (key == "job_queue_size") job_queue_size = parse_size(value, key);
   else if (key == "model_store") model_store = value;

@@ -53,6 +53,11 @@ struct ServerConfig {
   Address inference{"127.0.0.1", 8080};
   Address management{"127.0.0.1", 8081};
   Address metrics{"127.0.0.1", 8082};
+  // TorchServe's gRPC APIs (grpc_inference_address/_port, grpc_management_address/_port): a
+  // host and a port each; KServe's v2 gRPC service shares the inference port.
+  Address grpc_inference{"127.0.0.1", 7070};
+  Address grpc_management{"127.0.0.1", 7071};
+  bool enable_grpc = true;             // enable_grpc (ocrserve's): TorchServe always serves gRPC
   size_t netty_threads = 0;            // number_of_netty_threads: 0 = number of CPUs
   size_t job_queue_size = 100;
   std::filesystem::path model_store;

@@ -671,7 +671,8 @@ TEST_F(ServerTest, ScalingUnderLoadLosesNoRequest) {
 
 TEST_F(ServerTest, BackgroundStartAndStop) {
   std::ofstream(dir_ / "config.properties") << "inference_address=http://127.0.0.1:0\nmanagement_address=http://127.0.0.1:0\n"
-                                               "metrics_address=http://127.0.0.1:0\ndisable_token_authorization=true\n";
+                                               "metrics_address=http://127.0.0.1:0\ngrpc_inference_port=0\ngrpc_management_port=0\n"
+                                               "disable_token_authorization=true\n";
   setenv("TMPDIR", dir_.c_str(), 1);
   const auto started = test::run_process({OCRSERVE_BINARY, "start", "--ts-config", (dir_ / "config.properties").string(),
                                           "--log-file", (dir_ / "ocrserve.log").string()});

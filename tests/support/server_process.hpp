@@ -25,7 +25,8 @@ class ServerProcess {
                 const std::vector<std::string>& extra_env = {}) {
     const auto config = dir / "config.properties";
     std::ofstream out(config);
-    out << "inference_address=http://127.0.0.1:0\nmanagement_address=http://127.0.0.1:0\nmetrics_address=http://127.0.0.1:0\n";
+    out << "inference_address=http://127.0.0.1:0\nmanagement_address=http://127.0.0.1:0\nmetrics_address=http://127.0.0.1:0\n"
+           "grpc_inference_port=0\ngrpc_management_port=0\n";
     if (!tokens) out << "disable_token_authorization=true\n";
     for (const auto& line : config_lines) out << line << "\n";
     out.close();
@@ -97,7 +98,7 @@ class ServerProcess {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
 
-  uint16_t inference = 0, management = 0, metrics = 0;
+  uint16_t inference = 0, management = 0, metrics = 0, grpc_inference = 0, grpc_management = 0;
   std::string banner;
 
  private:
@@ -115,6 +116,8 @@ class ServerProcess {
     if (std::regex_search(banner, match, std::regex("Inference API bound to https?://[^:]+:(\\d+)"))) inference = std::stoi(match[1]);
     if (std::regex_search(banner, match, std::regex("Management API bound to https?://[^:]+:(\\d+)"))) management = std::stoi(match[1]);
     if (std::regex_search(banner, match, std::regex("Metrics API bound to https?://[^:]+:(\\d+)"))) metrics = std::stoi(match[1]);
+    if (std::regex_search(banner, match, std::regex("gRPC Inference API bound to [^\\n]*:(\\d+)"))) grpc_inference = std::stoi(match[1]);
+    if (std::regex_search(banner, match, std::regex("gRPC Management API bound to [^\\n]*:(\\d+)"))) grpc_management = std::stoi(match[1]);
   }
 
   pid_t pid_ = 0;

@@ -66,7 +66,7 @@ class Server:
         config = os.path.join(workdir, "config.properties")
         with open(config, "w") as out:
             out.write("inference_address=http://127.0.0.1:0\nmanagement_address=http://127.0.0.1:0\n"
-                      "metrics_address=http://127.0.0.1:0\n"
+                      "metrics_address=http://127.0.0.1:0\ngrpc_inference_port=0\ngrpc_management_port=0\n"
                       "disable_token_authorization=true\n")  # on by default; this test drives the page without keys
         self.log_path = os.path.join(workdir, "server.log")
         env = dict(os.environ, TMPDIR=workdir)  # its own pid file

@@ -2,30 +2,16 @@
 // the web page (GET /, web_page.hpp). KServe's /v1 and /v2 share the port (frontend/kserve).
 #include <chrono>
 
-#include "core/base64.hpp"
-#include "core/image_header.hpp"
-#include "frontend/kserve/kserve_api.hpp"
-#include "frontend/results/result_json.hpp"
-#include "frontend/torchserve/api_error.hpp"
-#include "frontend/results/result_json.hpp"
 #include "frontend/http/multipart.hpp"
+#include "frontend/kserve/kserve_api.hpp"
+#include "frontend/torchserve/api_error.hpp"
+#include "frontend/torchserve/prediction_answer.hpp"
 #include "frontend/torchserve/server.hpp"
 #include "frontend/torchserve/web_page.hpp"
 #include "serve/inference.hpp"
 
 namespace ocrserve {
 namespace {
-
-
-// MMOCR's handler accepts base64 text as well as image bytes; so do we.
-std::string maybe_base64(std::string bytes) {
-  const auto is_image = [](const std::string& data) {
-    return read_image_header(reinterpret_cast<const uint8_t*>(data.data()), data.size()).has_value();
-  };
-  if (bytes.empty() || is_image(bytes)) return bytes;
-  auto decoded = base64_decode(bytes);
-  return decoded && is_image(*decoded) ? std::move(*decoded) : bytes;  // else the decoder says what is wrong
-}
 
 // The images of a request: the form parts holding files (data, file, …) or the raw body.
 std::vector<std::string> request_images(HttpRequest& request) {
@@ -44,24 +30,6 @@ std::vector<std::string> request_images(HttpRequest& request) {
   return images;
 }
 
-// A whole request's failure: TorchServe's 413 for the request-wide limits, else by kind.
-HttpResponse answer_error(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const TooLargeError& e) {
-    return error_response(413, "RequestEntityTooLargeException", e.what());
-  } catch (const Error& e) {
-    return e.kind() == ErrorKind::not_found ? model_not_found(e) : error_response(e);
-  } catch (const std::exception& e) {
-    return error_response(500, "InternalServerException", e.what());
-  }
-}
-
-Json item_error(const Error& error) {
-  const HttpResponse response = error_response(error);
-  return Json::parse(response.body);
-}
-
 void predict(Server& server, HttpRequest&& request, const std::string& name, const std::string& version,
              const Respond& respond) {
   // TorchServe's service_envelope: KServe's bodies on /predictions, with TorchServe's errors.
@@ -77,25 +45,7 @@ void predict(Server& server, HttpRequest&& request, const std::string& name, con
   }
   const size_t max_response = server.config().max_response_size;
   run_inference(server.core(), std::move(call), [respond, max_response](InferenceAnswer answer) {
-    HttpResponse response;
-    if (answer.error) {
-      response = answer_error(answer.error);
-    } else if (answer.outcomes.size() == 1) {
-      const ItemOutcome& outcome = answer.outcomes[0];
-      response = outcome.error ? error_response(*outcome.error) : json_response(200, result_json(outcome.result));
-    } else {
-      // Several images in one request: one result (or error object) per image, in order.
-      Json results = Json::array();
-      for (const auto& outcome : answer.outcomes) {
-        results.push_back(outcome.error ? item_error(*outcome.error) : result_json(outcome.result));
-      }
-      response = json_response(200, results);
-    }
-    if (response.body.size() > max_response) {
-      response = error_response(500, "InternalServerException", "response of " + std::to_string(response.body.size()) +
-                                                                     " bytes exceeds max_response_size");
-    }
-    respond(std::move(response));
+    respond(prediction_response(answer, max_response));
   });
 }
 
