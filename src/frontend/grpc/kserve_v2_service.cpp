@@ -213,7 +213,7 @@ class KServeV2Service final
     } catch (const Error&) {
       return finish(call, failure(std::current_exception()));
     }
-    const ServableKind kind = model->runner->spec().kind;
+    const PipelineKind kind = model->runner->spec().kind;
     response->set_model_name(model->name);
     response->set_model_version(model->version);
     response->set_id(request->id());
