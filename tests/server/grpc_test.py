@@ -52,7 +52,7 @@ class Server:
         with open(config, "w") as out:
             out.write("inference_address=http://127.0.0.1:0\nmanagement_address=http://127.0.0.1:0\n"
                       "metrics_address=http://127.0.0.1:0\ngrpc_inference_port=0\ngrpc_management_port=0\n"
-                      "enable_model_api=true\n" + extra_config)
+                      "enable_model_api=true\ndisable_token_authorization=true\n" + extra_config)
         self.log_path = os.path.join(workdir, "server.log")
         env = dict(os.environ, TMPDIR=workdir)
         with open(self.log_path, "wb") as log:
