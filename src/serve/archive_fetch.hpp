@@ -1,8 +1,9 @@
 #pragma once
-// Registration from a URL, as TorchServe does it: the archive that a file:// or http:// URL names
-// is copied into the model store under its own file name, then loaded from there. Bounded in
-// size and time; never overwrites; redirects are not followed (each hop would need its own
-// allowed_urls check).
+// Registration from a URL, as TorchServe does it: the archive that a file://, http:// or https://
+// URL names is copied into the model store under its own file name, then loaded from there.
+// Bounded in size and time; never overwrites; redirects are not followed (each hop would need its
+// own allowed_urls check); https checks the server's certificate against the system's trusted
+// ones (or SSL_CERT_FILE's) and its host name.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>

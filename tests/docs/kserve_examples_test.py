@@ -13,13 +13,13 @@ import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from serving_examples_test import sh_blocks, shown_examples  # noqa: E402
+from serving_examples_test import ScriptRunner, sh_blocks, shown_examples  # noqa: E402
 
 SOURCE = Path(sys.argv.pop(1)).resolve() if __name__ == "__main__" else None
 BUILD = Path(sys.argv.pop(1)).resolve() if __name__ == "__main__" else None
 
 
-class KServeExamples(unittest.TestCase):
+class KServeExamples(ScriptRunner, unittest.TestCase):
     def test_every_example_runs_as_written(self):
         blocks = sh_blocks((SOURCE / "docs/kserve.md").read_text())
         self.assertGreaterEqual(len(blocks), 6)
@@ -49,12 +49,6 @@ class KServeExamples(unittest.TestCase):
             self.assertGreaterEqual(shown_lines, 5)
         finally:
             shutil.rmtree(home, ignore_errors=True)
-
-    def run_script(self, script, home, env):
-        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=home, env=env, capture_output=True,
-                                text=True, timeout=600)
-        self.assertEqual(result.returncode, 0, f"{script}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        return result.stdout
 
 
 if __name__ == "__main__":

@@ -37,7 +37,17 @@ def shown_examples(block):
     return examples
 
 
-class ServingExamples(unittest.TestCase):
+class ScriptRunner:
+    """Runs a doc's shell script in `home`; a failing command fails the test with its output."""
+
+    def run_script(self, script, home, env):
+        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=home, env=env, capture_output=True,
+                                text=True, timeout=600)
+        self.assertEqual(result.returncode, 0, f"{script}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        return result.stdout
+
+
+class ServingExamples(ScriptRunner, unittest.TestCase):
     def test_every_example_runs_as_written(self):
         blocks = sh_blocks((SOURCE / "docs/serving.md").read_text())
         runnable = [b for b in blocks if not any(b.lstrip().startswith(p) for p in NOT_RUN)]
@@ -75,12 +85,6 @@ class ServingExamples(unittest.TestCase):
             self.assertTrue((home / "compare.png").exists())
         finally:
             shutil.rmtree(home, ignore_errors=True)
-
-    def run_script(self, script, home, env):
-        result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=home, env=env, capture_output=True,
-                                text=True, timeout=600)
-        self.assertEqual(result.returncode, 0, f"{script}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-        return result.stdout
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -390,6 +392,59 @@ TEST_F(TlsTest, KeystoreIsRefusedWithCommandsThatConvertIt) {
   EXPECT_EQ(pass_code, 3);
   EXPECT_NE(pass_log.find("keystore_pass=…: Java keystores are not read"), std::string::npos) << pass_log;
   EXPECT_EQ(pass_log.find("changeit"), std::string::npos);
+}
+
+// Registration from an https:// URL: the archive is fetched over TLS when the server's
+// certificate is trusted (here through SSL_CERT_FILE, as for any OpenSSL client) and names the
+// host; with an untrusted certificate the download fails as TorchServe's does.
+TEST_F(TlsTest, RegistrationFetchesHttpsArchivesFromTrustedServersOnly) {
+  fs::create_directories(dir_ / "files");
+  const auto archived = test::run_process({OCRSERVE_BINARY, "archive", "--model-dir", (test::kModels / "ppocr-rec").string(),
+                                           "--model-name", "crnn", "--output-folder", (dir_ / "files").string()});
+  ASSERT_EQ(archived.exit_code, 0) << archived.err;
+  // openssl's own web server for the folder, on a port found free.
+  const int probe = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
+  const uint16_t port = ntohs(address.sin_port);
+  close(probe);
+  const std::string serve = "cd '" + (dir_ / "files").string() + "' && exec /usr/bin/openssl s_server -quiet -WWW -accept 127.0.0.1:" +
+                            std::to_string(port) + " -cert '" + certificate().string() + "' -key '" + key().string() + "'";
+  pid_t web = -1;
+  const char* argv[] = {"/bin/sh", "-c", serve.c_str(), nullptr};
+  ASSERT_EQ(posix_spawn(&web, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  int ready = -1;
+  while ((ready = test::connect_to(port)) < 0 && Clock::now() < deadline) std::this_thread::yield();
+  if (ready >= 0) close(ready);
+  const std::string url = "https://localhost:" + std::to_string(port) + "/crnn.mar";
+
+  {
+    ServerProcess trusting({"--model-store", (dir_ / "store").string(), "--enable-model-api"}, {}, dir_, false,
+                           {"SSL_CERT_FILE=" + certificate().string()});
+    ASSERT_TRUE(trusting.ready()) << trusting.log();
+    const auto registered = test::http(trusting.management, "POST", "/models?url=" + url + "&initial_workers=1");
+    EXPECT_EQ(registered.status, 200) << registered.body << trusting.log();
+    EXPECT_TRUE(fs::exists(dir_ / "store" / "crnn.mar"));
+    const auto read = test::http(trusting.inference, "POST", "/predictions/crnn",
+                                 test::slurp_text(kData / "demo" / "demo_text_recog.jpg"));
+    EXPECT_EQ(json::parse(read.body)["text"], "STAR");
+    EXPECT_EQ(test::http(trusting.management, "DELETE", "/models/crnn").status, 200);
+  }
+  {
+    ServerProcess untrusting({"--model-store", (dir_ / "store").string(), "--enable-model-api"}, {}, dir_);
+    ASSERT_TRUE(untrusting.ready()) << untrusting.log();
+    const auto refused = test::http(untrusting.management, "POST", "/models?url=" + url);
+    EXPECT_EQ(refused.status, 400) << refused.body;
+    EXPECT_EQ(json::parse(refused.body)["type"], "DownloadArchiveException");
+    EXPECT_FALSE(fs::exists(dir_ / "store" / "crnn.mar"));
+  }
+  kill(web, SIGTERM);
+  waitpid(web, nullptr, 0);
 }
 
 }  // namespace
