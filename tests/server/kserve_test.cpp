@@ -303,6 +303,10 @@ TEST_F(KServeTest, V1ListReadyPredictExplain) {
   EXPECT_EQ(explain.status, 501);
   EXPECT_TRUE(json::parse(explain.body).contains("error"));
   EXPECT_EQ(post_json(server.inference, "/v1/models/nope:explain", request).status, 404);
+  const auto v2_explain = post_json(server.inference, "/v2/models/rec/explain", request);
+  EXPECT_EQ(v2_explain.status, 501);
+  EXPECT_NE(json::parse(v2_explain.body)["error"].get<std::string>().find("/v2/models/rec/infer"), std::string::npos);
+  EXPECT_EQ(post_json(server.inference, "/v2/models/nope/explain", request).status, 404);
 }
 
 TEST_F(KServeTest, ServiceEnvelopeGivesPredictionsKServesBodies) {

@@ -78,11 +78,12 @@ HttpResponse v1_model_ready(const ServingCore& core, const std::string& name) {
 }
 
 // ocrserve's results carry their own evidence (polygons, detection and text scores): there is no
-// explainer to run.
-HttpResponse v1_explain(const ServingCore& core, const std::string& name) {
-  core.registry().find(name);
+// explainer to run (v1's :explain, and the /explain that TorchServe adds to v2).
+HttpResponse no_explainer(const ServingCore& core, const std::string& name, const std::string& version,
+                          const std::string& predict_path) {
+  core.registry().find(name, version);
   return error_body(501, "Model " + name + " has no explainer: ocrserve's predictions carry their polygons and "
-                         "scores; use /v1/models/" + name + ":predict");
+                         "scores; use " + predict_path);
 }
 
 void serve_v1(ServingCore& core, HttpRequest&& request, const std::vector<std::string>& parts, const Respond& respond) {
@@ -97,7 +98,7 @@ void serve_v1(ServingCore& core, HttpRequest&& request, const std::vector<std::s
   if (verb == "predict" || verb == "explain") {
     const std::string name = target.substr(0, colon);
     if (request.method != "POST") return respond(error_body(405, "use POST for " + request.path));
-    if (verb == "explain") return respond(v1_explain(core, name));
+    if (verb == "explain") return respond(no_explainer(core, name, "", "/v1/models/" + name + ":predict"));
     return v1_predict(core, std::move(request), name, "", kserve_error, respond);
   }
   if (!get) return respond(error_body(405, "use GET for " + request.path));
@@ -164,6 +165,10 @@ void serve_v2(ServingCore& core, HttpRequest&& request, const std::vector<std::s
     if (parts.size() == next + 1 && parts[next] == "infer") {
       if (request.method != "POST") return respond(error_body(405, "use POST for " + request.path));
       return v2_infer(core, std::move(request), name, version, kserve_error, respond);
+    }
+    if (parts.size() == next + 1 && parts[next] == "explain") {
+      if (request.method != "POST") return respond(error_body(405, "use POST for " + request.path));
+      return respond(no_explainer(core, name, version, "/v2/models/" + name + "/infer"));
     }
   }
   respond(error_body(404, "no such KServe v2 endpoint: " + request.path));
