@@ -192,7 +192,7 @@ std::string keystore_refusal(const std::string& key, const std::string& value) {
 
 size_t ServingLimits::workers_per_model() const {
   // A worker beyond the cores adds memory, not throughput.
-  return max_workers_per_model ? max_workers_per_model : std::max<size_t>(4, 2 * std::thread::hardware_concurrency());
+  return max_workers_per_model ? max_workers_per_model : std::max<size_t>(8, 4 * std::thread::hardware_concurrency());
 }
 
 Address parse_address(const std::string& value, uint16_t default_port, const std::string& key, bool allow_https) {

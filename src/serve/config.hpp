@@ -30,7 +30,7 @@ struct ServingLimits {
   size_t max_images_per_request = 64;            // ocrserve_max_images_per_request
   uint64_t max_request_pixels = 100'000'000;     // ocrserve_max_request_pixels: all images, from headers
   DecodeLimits image;                            // ocrserve_max_image_pixels, _max_image_side, _max_jpeg_scans
-  size_t max_workers_per_model = 0;              // ocrserve_max_workers_per_model; 0 = 2 per core, at least 4
+  size_t max_workers_per_model = 0;              // ocrserve_max_workers_per_model; 0 = 4 per core, at least 8
   size_t max_upload_memory = 256ULL << 20;       // ocrserve_max_upload_memory: bodies being received, all connections
 
   size_t workers_per_model() const;
