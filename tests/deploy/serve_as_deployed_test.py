@@ -38,9 +38,10 @@ def load(relative):
 
 
 def loopback(properties):
-    """config.properties with the 0.0.0.0 listeners on 127.0.0.1, port 0."""
+    """config.properties with the 0.0.0.0 listeners on 127.0.0.1, port 0, and gRPC on free ports
+    (tests running beside this one may hold 7070 and 7071)."""
     moved = re.sub(r"http://0\.0\.0\.0:\d+", "http://127.0.0.1:0", properties)
-    return moved
+    return moved + "\ngrpc_inference_port=0\ngrpc_management_port=0\n"
 
 
 def get(url, headers=None):
