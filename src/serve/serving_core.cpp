@@ -16,8 +16,6 @@ ServingCore::ServingCore(ServerConfig config) : config_(std::move(config)) {
   for (const auto& warning : config_.warnings) spdlog::warn("{}", warning);
 }
 
-ServingCore::~ServingCore() { management_tasks_.reset(); }
-
 RunnerSettings ServingCore::default_settings() const {
   RunnerSettings settings;
   settings.queue_capacity = config_.job_queue_size;

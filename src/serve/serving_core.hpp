@@ -27,7 +27,6 @@ struct ModelHealth {
 class ServingCore {
  public:
   explicit ServingCore(ServerConfig config);
-  ~ServingCore();
 
   // Loads the start-up models side by side; a model that fails to load is an error.
   void load(const std::vector<LoadRequest>& requests);
