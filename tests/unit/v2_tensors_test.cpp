@@ -57,6 +57,15 @@ TEST(V2Tensors, RequestedOutputsAreKeptInTheirOrderAndUnknownOnesRefused) {
   EXPECT_THROW(output_tensors(PipelineKind::detection, {regions}, {"texts"}), Error);
 }
 
+TEST(V2Tensors, RawDataIsLittleEndianWithLengthPrefixedBytes) {
+  const Tensor texts{"texts", "BYTES", {2}, {"ab", ""}, {}, {}};
+  EXPECT_EQ(raw_data(texts), std::string("\x02\0\0\0ab\0\0\0\0", 10));
+  EXPECT_EQ(raw_data(Tensor{"i", "INT32", {1}, {}, {}, {258}}), std::string("\x02\x01\0\0", 4));
+  EXPECT_EQ(raw_bytes_elements(raw_data(texts), "x"), texts.bytes);
+  EXPECT_THROW(raw_bytes_elements(std::string("\x05\0\0\0abc", 7), "x"), Error);  // a length past the data
+  EXPECT_THROW(raw_bytes_elements(std::string("\x01\0", 2), "x"), Error);           // data ends inside a length
+}
+
 TEST(V2Tensors, MetadataNamesEveryOutputWithVariableRows) {
   const auto outputs = output_metadata(PipelineKind::recognition);
   ASSERT_EQ(outputs.size(), 2u);

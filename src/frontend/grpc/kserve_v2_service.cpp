@@ -32,25 +32,6 @@ void check_shape(const v2::ModelInferRequest::InferInputTensor& input) {
   }
 }
 
-// Triton's raw BYTES: elements one after another, each a uint32 little-endian length first.
-std::vector<std::string> raw_bytes_elements(const std::string& raw, const std::string& name) {
-  std::vector<std::string> elements;
-  size_t at = 0;
-  while (at < raw.size()) {
-    if (raw.size() - at < 4) throw Error(ErrorKind::bad_input, "raw contents of input \"" + name + "\" end inside a length");
-    const auto* p = reinterpret_cast<const unsigned char*>(raw.data() + at);
-    const size_t length = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<size_t>(p[3]) << 24);
-    at += 4;
-    if (length > raw.size() - at) {
-      throw Error(ErrorKind::bad_input, "raw contents of input \"" + name + "\" announce " + std::to_string(length) +
-                                            " bytes where " + std::to_string(raw.size() - at) + " remain");
-    }
-    elements.push_back(raw.substr(at, length));
-    at += length;
-  }
-  return elements;
-}
-
 template <typename T>
 std::vector<T> raw_values(const std::string& raw, const std::string& name) {
   if (raw.size() % sizeof(T) != 0) {
@@ -82,7 +63,7 @@ std::vector<kserve::Tensor> request_tensors(const v2::ModelInferRequest& request
     }
     if (input.datatype() == "BYTES") {
       if (raw) {
-        tensor.bytes = raw_bytes_elements(request.raw_input_contents(i), input.name());
+        tensor.bytes = kserve::raw_bytes_elements(request.raw_input_contents(i), "raw contents of input \"" + input.name() + "\"");
       } else {
         tensor.bytes.assign(input.contents().bytes_contents().begin(), input.contents().bytes_contents().end());
       }
@@ -100,24 +81,6 @@ std::vector<kserve::Tensor> request_tensors(const v2::ModelInferRequest& request
   return tensors;
 }
 
-std::string raw_output(const kserve::Tensor& tensor) {
-  std::string raw;
-  if (tensor.datatype == "BYTES") {
-    for (const auto& element : tensor.bytes) {
-      const auto length = static_cast<uint32_t>(element.size());
-      const char prefix[4] = {static_cast<char>(length), static_cast<char>(length >> 8), static_cast<char>(length >> 16),
-                              static_cast<char>(length >> 24)};
-      raw.append(prefix, 4);
-      raw += element;
-    }
-  } else if (tensor.datatype == "FP32") {
-    raw.assign(reinterpret_cast<const char*>(tensor.fp32.data()), tensor.fp32.size() * sizeof(float));
-  } else {
-    raw.assign(reinterpret_cast<const char*>(tensor.int32.data()), tensor.int32.size() * sizeof(int32_t));
-  }
-  return raw;
-}
-
 void write_outputs(const std::vector<kserve::Tensor>& tensors, bool raw, v2::ModelInferResponse& response) {
   for (const auto& tensor : tensors) {
     auto* output = response.add_outputs();
@@ -125,7 +88,7 @@ void write_outputs(const std::vector<kserve::Tensor>& tensors, bool raw, v2::Mod
     output->set_datatype(tensor.datatype);
     for (const int64_t dimension : tensor.shape) output->add_shape(dimension);
     if (raw) {
-      response.add_raw_output_contents(raw_output(tensor));
+      response.add_raw_output_contents(kserve::raw_data(tensor));
       continue;
     }
     auto* contents = output->mutable_contents();

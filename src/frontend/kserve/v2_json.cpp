@@ -1,7 +1,6 @@
 #include "frontend/kserve/v2_json.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <string_view>
 
 #include "core/base64.hpp"
@@ -75,29 +74,6 @@ void flatten_strings(const Json& data, std::vector<std::string>& out, const std:
   out.push_back(std::move(*bytes));
 }
 
-uint32_t read_le32(const char* at) {
-  const auto* b = reinterpret_cast<const unsigned char*>(at);
-  return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
-}
-
-void append_le32(std::string& out, uint32_t value) {
-  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<char>((value >> shift) & 0xff));
-}
-
-// A BYTES tensor's binary data: each element a 4-byte little-endian length, then its bytes.
-std::vector<std::string> split_binary_bytes(std::string_view data, const std::string& where) {
-  std::vector<std::string> elements;
-  while (!data.empty()) {
-    if (data.size() < 4) bad(where + ": binary data ends inside an element's 4-byte length");
-    const uint32_t length = read_le32(data.data());
-    data.remove_prefix(4);
-    if (length > data.size()) bad(where + ": a binary element of " + std::to_string(length) + " bytes runs past its data");
-    elements.emplace_back(data.substr(0, length));
-    data.remove_prefix(length);
-  }
-  return elements;
-}
-
 Json shape_json(const std::vector<int64_t>& shape) { return Json(shape); }
 
 }  // namespace
@@ -133,7 +109,7 @@ InferRequest parse_infer_request(const std::string& body, std::optional<size_t> 
     const std::optional<size_t> size = binary_size(input, where);
     if (size) {
       if (*size > binary.size()) bad(where + ": binary_data_size " + std::to_string(*size) + " runs past the body");
-      if (tensor.datatype == "BYTES") tensor.bytes = split_binary_bytes(binary.substr(0, *size), where);
+      if (tensor.datatype == "BYTES") tensor.bytes = raw_bytes_elements(binary.substr(0, *size), where);
       binary.remove_prefix(*size);
     } else if (const Json* data = member(input, "data")) {
       // Only BYTES inputs carry images; input_images() refuses the others by their datatype.
@@ -173,22 +149,9 @@ EncodedResponse encode_infer_response(const std::string& model, const std::strin
     const Tensor& output = outputs[i];
     Json tensor = {{"name", output.name}, {"datatype", output.datatype}, {"shape", shape_json(output.shape)}};
     if (i < binary.size() && binary[i]) {
-      const size_t before = data.size();
-      if (output.datatype == "BYTES") {
-        for (const std::string& element : output.bytes) {
-          append_le32(data, static_cast<uint32_t>(element.size()));
-          data += element;
-        }
-      } else if (output.datatype == "INT32") {
-        for (const int32_t value : output.int32) append_le32(data, static_cast<uint32_t>(value));
-      } else {
-        for (const float value : output.fp32) {
-          uint32_t bits;
-          std::memcpy(&bits, &value, sizeof bits);
-          append_le32(data, bits);
-        }
-      }
-      tensor["parameters"] = {{"binary_data_size", data.size() - before}};
+      const std::string raw = raw_data(output);
+      data += raw;
+      tensor["parameters"] = {{"binary_data_size", raw.size()}};
     } else if (output.datatype == "BYTES") {
       tensor["data"] = output.bytes;  // texts: UTF-8 strings as they are
     } else if (output.datatype == "INT32") {

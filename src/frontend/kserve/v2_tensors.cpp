@@ -1,6 +1,7 @@
 #include "frontend/kserve/v2_tensors.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <variant>
 
@@ -126,6 +127,45 @@ std::vector<Tensor> output_tensors(PipelineKind kind, const std::vector<Pipeline
     chosen.push_back(*found);
   }
   return chosen;
+}
+
+std::string raw_data(const Tensor& tensor) {
+  std::string raw;
+  const auto append_le32 = [&raw](uint32_t value) {
+    for (int shift = 0; shift < 32; shift += 8) raw.push_back(static_cast<char>((value >> shift) & 0xff));
+  };
+  if (tensor.datatype == "BYTES") {
+    for (const std::string& element : tensor.bytes) {
+      append_le32(static_cast<uint32_t>(element.size()));
+      raw += element;
+    }
+  } else if (tensor.datatype == "INT32") {
+    for (const int32_t value : tensor.int32) append_le32(static_cast<uint32_t>(value));
+  } else {
+    for (const float value : tensor.fp32) {
+      uint32_t bits;
+      std::memcpy(&bits, &value, sizeof bits);
+      append_le32(bits);
+    }
+  }
+  return raw;
+}
+
+std::vector<std::string> raw_bytes_elements(std::string_view data, const std::string& where) {
+  std::vector<std::string> elements;
+  while (!data.empty()) {
+    if (data.size() < 4) throw Error(ErrorKind::bad_input, where + ": binary data ends inside an element's 4-byte length");
+    const auto* b = reinterpret_cast<const unsigned char*>(data.data());
+    const uint32_t length = uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+    data.remove_prefix(4);
+    if (length > data.size()) {
+      throw Error(ErrorKind::bad_input, where + ": a binary element of " + std::to_string(length) +
+                                            " bytes runs past its data (" + std::to_string(data.size()) + " remain)");
+    }
+    elements.emplace_back(data.substr(0, length));
+    data.remove_prefix(length);
+  }
+  return elements;
 }
 
 std::vector<TensorMetadata> input_metadata() { return {{"images", "BYTES", {-1}}}; }

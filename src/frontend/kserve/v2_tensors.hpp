@@ -4,6 +4,7 @@
 // the results. docs/kserve.md describes the mapping for users.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ocrserve/results.hpp"
@@ -45,6 +46,13 @@ std::vector<std::string> input_images(const std::vector<Tensor>& inputs);
 // keeps only the outputs named, in that order; Error(bad_input) for a name the model has not.
 std::vector<Tensor> output_tensors(PipelineKind kind, const std::vector<PipelineResult>& results,
                                    const std::vector<std::string>& requested = {});
+
+// A tensor's data in v2's binary layout (REST's binary tensor extension, gRPC's raw contents):
+// values little-endian, one after another; each BYTES element after its 4-byte little-endian length.
+std::string raw_data(const Tensor& tensor);
+// The BYTES elements of data in that layout; Error(bad_input) naming `where` when it ends inside
+// a length or a length runs past the data.
+std::vector<std::string> raw_bytes_elements(std::string_view data, const std::string& where);
 
 // What a model takes and gives, for GET /v2/models/N and ModelMetadata.
 std::vector<TensorMetadata> input_metadata();
