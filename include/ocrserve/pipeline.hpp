@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 
 #include "ocrserve/classifier.hpp"
+#include "ocrserve/default_models.hpp"
 #include "ocrserve/detector.hpp"
 #include "ocrserve/ocr.hpp"
 #include "ocrserve/options.hpp"
@@ -21,11 +22,13 @@ namespace ocrserve {
 enum class PipelineKind { detection, recognition, angle, ocr };
 const char* to_string(PipelineKind kind);  // "detection", "recognition", "angle", "ocr"
 
+// Packages are named by path, or by the name of a package of default_models_dir() (package_path()).
 struct PipelineSpec {
   std::filesystem::path model;       // empty: the default OCR packages (default_models_dir())
   std::filesystem::path recognizer;  // with a detection model: end-to-end OCR
   std::filesystem::path classifier;  // end-to-end OCR only; empty: no angle classifier
   bool default_classifier = false;   // with no model: add the default angle classifier
+  Precision precision = Precision::fp32;  // of the default packages, where none is named
   BackendOptions backend;
   size_t batch_size = 1;             // recognition crops (or recognition/angle images) per network call
   float min_text_score = 0.5f;       // end-to-end OCR drops lines recognised with a lower score

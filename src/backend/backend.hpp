@@ -33,4 +33,8 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const std::filesy
                                       const BackendOptions& options);
 std::vector<std::string> registered_backends();
 
+// Writes the graph ONNX Runtime runs for an ONNX network after all its optimisations (ONNX
+// format): which operators it fused into which kernels. Error(bad_input) for a corrupt model.
+void write_onnxruntime_optimized_graph(const std::filesystem::path& model, const std::filesystem::path& out);
+
 }  // namespace ocrserve

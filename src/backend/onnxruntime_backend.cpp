@@ -187,6 +187,16 @@ class OnnxRuntimeBackend final : public Backend {
   std::vector<std::string> output_names_;
 };
 
+}  // namespace
+
+void write_onnxruntime_optimized_graph(const std::filesystem::path& model, const std::filesystem::path& out) {
+  Ort::SessionOptions options = session_options(BackendOptions{});
+  options.SetOptimizedModelFilePath(out.c_str());
+  create_session(model, options);
+}
+
+namespace {
+
 const BackendRegistration registration("onnxruntime",
                                        [](const std::filesystem::path& model, const BackendOptions& options) {
                                          return std::make_unique<OnnxRuntimeBackend>(model, options);

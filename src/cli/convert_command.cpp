@@ -1,22 +1,15 @@
 // `ocrserve convert`: mmdeploy's tools/deploy.py for MMOCR models. The conversion itself is
 // Python (tools/convert, PyTorch's exporter); this command finds an interpreter that has
 // PyTorch, runs the tool, and with --show also runs the converted package in our runtime.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/converter_tool.hpp"
 #include "cli/pipelines.hpp"
 #include "cli/visualize.hpp"
 #include "core/image.hpp"
 #include "model/model_package.hpp"
 #include "ocrserve/error.hpp"
-
-#ifndef OCRSERVE_CONVERT_DIR
-#define OCRSERVE_CONVERT_DIR "tools/convert"
-#endif
 
 namespace ocrserve {
 namespace {
@@ -30,48 +23,6 @@ struct ConvertOptions {
   bool dump_info = false, show = false, list = false;
 };
 
-// $OCRSERVE_PYTHON, else Debian's interpreter (where apt puts python3-torch), else python3.
-std::string python_interpreter() {
-  if (const char* chosen = std::getenv("OCRSERVE_PYTHON"); chosen && *chosen) return chosen;
-  if (fs::exists("/usr/bin/python3")) return "/usr/bin/python3";
-  return "python3";
-}
-
-// $OCRSERVE_CONVERT_DIR, else the installed copy (PREFIX/share/ocrserve/convert beside
-// PREFIX/bin/ocrserve), else the source tree this binary was built from.
-fs::path tool_dir() {
-  if (const char* chosen = std::getenv("OCRSERVE_CONVERT_DIR"); chosen && *chosen) return chosen;
-  std::error_code error;
-  const fs::path installed = fs::read_symlink("/proc/self/exe", error).parent_path() / "../share/ocrserve/convert";
-  if (!error && fs::is_directory(installed, error)) return installed.lexically_normal();
-  return OCRSERVE_CONVERT_DIR;
-}
-
-// Runs argv with the tool on PYTHONPATH; the exit status, or -1 when it could not start.
-int run_tool(const std::vector<std::string>& args, bool quiet) {
-  const pid_t child = fork();
-  if (child < 0) throw Error(ErrorKind::internal, "cannot fork");
-  if (child == 0) {
-    const char* old_path = std::getenv("PYTHONPATH");
-    const std::string path = tool_dir().string() + (old_path && *old_path ? std::string(":") + old_path : "");
-    setenv("PYTHONPATH", path.c_str(), 1);
-    if (quiet) {
-      if (FILE* null = std::freopen("/dev/null", "w", stderr)) (void)null;
-      if (FILE* null = std::freopen("/dev/null", "w", stdout)) (void)null;
-    }
-    std::vector<char*> argv;
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0) {
-  }
-  if (!WIFEXITED(status)) return -1;
-  return WEXITSTATUS(status) == 127 ? -1 : WEXITSTATUS(status);
-}
-
 // The converter exits with this when PyTorch, ONNX or OpenCV cannot be imported. It checks its
 // arguments first, so that a mistake is reported in a blink, not after PyTorch's seconds-long import.
 constexpr int kMissingDependencies = 4;
@@ -80,7 +31,7 @@ Error missing_dependencies(const std::string& python) {
   return Error(ErrorKind::not_found,
               "ocrserve convert needs Python 3 with PyTorch, ONNX and OpenCV (Debian: apt-get install python3-torch "
               "python3-onnx python3-opencv; scripts/install_deps.sh installs them) and the converter in " +
-                  tool_dir().string() + "; tried " + python +
+                  converter_dir().string() + "; tried " + python +
                   " (set OCRSERVE_PYTHON to another interpreter, OCRSERVE_CONVERT_DIR to the converter)");
 }
 
@@ -115,7 +66,7 @@ void run_convert(const ConvertOptions& options) {
     if (options.dump_info) args.push_back("--dump-info");
     if (options.show) args.push_back("--show");
   }
-  switch (run_tool(args, false)) {
+  switch (run_converter(args, false)) {
     case 0:
       break;
     case 2:

@@ -5,6 +5,7 @@
 
 #include "backend/backend.hpp"
 #include "cli/commands.hpp"
+#include "cli/quantized_package.hpp"
 #include "model/package_writer.hpp"
 #include "ocrserve/error.hpp"
 #include "pipeline/model.hpp"
@@ -26,6 +27,8 @@ struct PackageOptions {
   std::string name;
   std::string output;
   bool force = false;
+  std::string quantize;  // empty (float) or "int8"
+  Int8Options int8;
 };
 
 // A JSON argument given inline or as @file.
@@ -84,7 +87,15 @@ void run_package(const PackageOptions& options) {
   // Loading the network first refuses a corrupt ONNX file before anything is written.
   const auto backend = make_backend("onnxruntime", options.onnx, BackendOptions{});
   const NetworkInfo info{backend->input_names(), backend->output_names()};
-  write_package(spec, options.onnx, info, options.output, options.force);
+  if (options.quantize.empty()) {
+    write_package(spec, options.onnx, info, options.output, options.force);
+  } else {
+    if (options.int8.images.empty() == options.int8.ranges.empty()) {
+      throw Error(ErrorKind::bad_input,
+                  "--quantize int8 needs either --calibrate IMAGES (typical images) or --ranges FILE (saved ranges)");
+    }
+    write_int8_package(spec, options.onnx, options.int8, options.output, options.force);
+  }
   // A package is only written if it loads: transforms, postprocessor and dictionary included.
   Model check(options.output, BackendOptions{});
   std::cout << "wrote " << options.output << " (" << spec.task << ", " << spec.component << ")\n";
@@ -115,6 +126,20 @@ void add_package_command(CLI::App& app) {
   command->add_option("--name", options->name, "Model name in deploy.json (default: the preset's)");
   command->add_option("-o,--output", options->output, "Package directory to write")->required();
   command->add_flag("-f,--force", options->force, "Overwrite a non-empty output directory");
+  command->add_option("--quantize", options->quantize,
+                      "int8: static int8 quantisation (int8 weights per channel, uint8 activations calibrated on "
+                      "--calibrate); needs python3-onnx")
+      ->check(CLI::IsMember({"int8"}));
+  command->add_option("--calibrate", options->int8.images,
+                      "With --quantize: images like those the model will read (files, folders or patterns); a "
+                      "recogniser or angle classifier is calibrated on the lines the default detector finds in them");
+  command->add_option("--save-ranges", options->int8.save_ranges, "With --calibrate: keep the calibrated ranges (JSON)");
+  command->add_option("--ranges", options->int8.ranges, "With --quantize: ranges saved by --save-ranges, instead of calibrating")
+      ->check(CLI::ExistingFile);
+  command->add_option("--float-layers", options->int8.float_layers,
+                      "With --quantize: the first N quantisable layers stay float (default: 5 for a detector, 8 "
+                      "otherwise)")
+      ->check(CLI::Range(0, 10000));
   command->callback([options] { run_package(*options); });
 }
 

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/pipelines.hpp"
 #include "frontend/grpc/grpc_server.hpp"
 #include "frontend/torchserve/server.hpp"
 #include "serve/server_log.hpp"
@@ -37,6 +38,7 @@ struct StartOptions {
   std::optional<long> max_batch_delay;
   std::string log_file;
   std::string log_level;  // wins over config.properties' log_level
+  Precision precision = Precision::fp32;  // of the default models
 };
 
 fs::path pid_file() {
@@ -80,22 +82,23 @@ ServerConfig load_config(const StartOptions& options) {
 // classifier is left out, as in `ocrserve infer` (a link left by an older version goes). It lives
 // in the models folder (installs ship it there); where that folder cannot take it (read-only, or
 // "ocr" is something else), it is made under $TMPDIR instead. Returns the folder.
-fs::path assemble_default_ocr_model(const fs::path& models) {
+fs::path assemble_default_ocr_model(const fs::path& models, Precision precision) {
+  const std::string suffix = precision == Precision::int8 ? "-int8" : "";
   const auto assemble = [&](const fs::path& ocr, const fs::path& packages) {
     std::error_code ignored;
     fs::create_directories(ocr, ignored);
     if (fs::is_symlink(ocr / "cls", ignored)) fs::remove(ocr / "cls", ignored);
     for (const char* part : {"det", "rec"}) {
       const fs::path link = ocr / part;
-      if (!fs::exists(link, ignored)) fs::create_directory_symlink(packages / (std::string("ppocr-") + part), link, ignored);
+      if (!fs::exists(link, ignored)) fs::create_directory_symlink(packages / ("ppocr-" + (part + suffix)), link, ignored);
     }
     return fs::exists(ocr / "det/deploy.json", ignored) && fs::exists(ocr / "rec/deploy.json", ignored);
   };
   // Relative links, so that the folder can be moved or installed elsewhere as it is.
-  if (assemble(models / "ocr", "..")) return models / "ocr";
+  if (assemble(models / ("ocr" + suffix), "..")) return models / ("ocr" + suffix);
   // One folder per models folder and user: servers started from the same models share it.
   const fs::path elsewhere = fs::temp_directory_path() /
-                             ("ocrserve-default-ocr-" + std::to_string(getuid()) + "-" +
+                             ("ocrserve-default-ocr" + suffix + "-" + std::to_string(getuid()) + "-" +
                               std::to_string(std::hash<std::string>{}(fs::absolute(models).string())));
   if (assemble(elsewhere, fs::absolute(models))) return elsewhere;
   throw Error(ErrorKind::internal, "cannot assemble the default ocr model in " + (models / "ocr").string() + " or " +
@@ -142,12 +145,12 @@ std::vector<LoadRequest> startup_models(const StartOptions& options, ServerConfi
   if (list.empty()) {
     // The embedded defaults: det, rec and end-to-end ocr from the packages setup.sh made.
     const fs::path models = default_models_dir();
-    const fs::path ocr = assemble_default_ocr_model(models);
+    const fs::path ocr = assemble_default_ocr_model(models, options.precision);
     if (config.model_store.empty()) config.model_store = models;
     config.allowed_urls.push_back("file://" + fs::absolute(models).string() + "/.*");
     config.allowed_urls.push_back("file://" + fs::absolute(ocr).string());
-    add("det", "file://" + fs::absolute(models / "ppocr-det").string());
-    add("rec", "file://" + fs::absolute(models / "ppocr-rec").string());
+    add("det", "file://" + fs::absolute(default_package("ppocr-det", options.precision)).string());
+    add("rec", "file://" + fs::absolute(default_package("ppocr-rec", options.precision)).string());
     add("ocr", "file://" + fs::absolute(ocr).string());
     return requests;
   }
@@ -356,6 +359,9 @@ void add_server_commands(CLI::App& app) {
   start->add_option("--workers", options->workers, "Workers per start-up model (default: default_workers_per_model, else 1)");
   start->add_option("--batch-size", options->batch_size, "Images per batch for start-up models (default 1)");
   start->add_option("--max-batch-delay", options->max_batch_delay, "Milliseconds to wait for a fuller batch (default 100)");
+  add_precision_option(start, options->precision,
+                       "The default models' precision: fp32, or int8 (the -int8 packages setup makes: about twice "
+                       "as fast)");
   start->add_option("--log-file", options->log_file, "Log file in background mode (default logs/ocrserve.log)");
   start->add_option("--log-level", options->log_level,
                     "trace, debug, info, warn, error, critical or off (default: log_level in config.properties, else info)");

@@ -45,4 +45,22 @@ std::filesystem::path default_models_dir() {
                   "ppocr-rec and ppocr-cls, or name the models to use (--model, --models)");
 }
 
+std::filesystem::path default_package(const std::string& name, Precision precision) {
+  return default_models_dir() / (precision == Precision::int8 ? name + "-int8" : name);
+}
+
+std::filesystem::path package_path(const std::filesystem::path& path_or_name) {
+  std::error_code error;
+  if (path_or_name.empty() || std::filesystem::exists(path_or_name, error) || path_or_name.has_parent_path() ||
+      path_or_name.filename() == "." || path_or_name.filename() == "..") {
+    return path_or_name;
+  }
+  try {
+    const std::filesystem::path named = default_models_dir() / path_or_name;
+    return std::filesystem::is_directory(named, error) ? named : path_or_name;
+  } catch (const Error&) {
+    return path_or_name;  // no default models: the path's own "not found" says more
+  }
+}
+
 }  // namespace ocrserve

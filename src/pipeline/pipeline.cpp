@@ -10,7 +10,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path model_of(const PipelineSpec& spec) {
-  return spec.model.empty() ? default_models_dir() / "ppocr-det" : spec.model;
+  return spec.model.empty() ? default_package("ppocr-det", spec.precision) : package_path(spec.model);
 }
 
 std::variant<Detector, Recognizer, Classifier, Ocr> open(const PipelineSpec& spec) {
@@ -23,10 +23,10 @@ std::variant<Detector, Recognizer, Classifier, Ocr> open(const PipelineSpec& spe
   }
   OcrOptions ocr;
   ocr.detector = model;
-  ocr.recognizer = spec.recognizer.empty() ? default_models_dir() / "ppocr-rec" : spec.recognizer;
-  ocr.classifier = spec.classifier;
+  ocr.recognizer = spec.recognizer.empty() ? default_package("ppocr-rec", spec.precision) : package_path(spec.recognizer);
+  ocr.classifier = package_path(spec.classifier);
   if (spec.classifier.empty() && spec.model.empty() && spec.default_classifier) {
-    ocr.classifier = default_models_dir() / "ppocr-cls";
+    ocr.classifier = default_package("ppocr-cls", spec.precision);
   }
   ocr.backend = spec.backend;
   ocr.batch_size = spec.batch_size;

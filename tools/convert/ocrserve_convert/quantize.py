@@ -15,13 +15,18 @@ as int8, symmetric, per output channel; activations (the inputs and outputs of t
 as uint8 with the calibrated range. ONNX Runtime fuses DQ -> Conv -> Q into its int8 kernels
 (QLinearConv, MatMulIntegerToFloat); what lies between them stays float.
 """
+import argparse
+import collections
 import json
 import sys
 
-import numpy as np
-import onnx
-from onnx import helper, numpy_helper
-
+try:
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+except ImportError as missing:  # the exit status `ocrserve package` reads as "install python3-onnx"
+    print(f'quantize: {missing}', file=sys.stderr)
+    sys.exit(4)
 
 
 class QuantizeError(ValueError):
@@ -343,7 +348,18 @@ def float_tensors(g):
             if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT}
 
 
-def quantized_nodes(g):
+class Choice:
+    """Which nodes stay float: measured on the dev sets, a recogniser and a detector lose most
+    accuracy in their first layers (full resolution, where every later layer inherits the
+    rounding) and a recogniser in its sequence part after the backbone's last pooling (attention
+    and the classifier over thousands of characters), which are cheap to leave float."""
+
+    def __init__(self, float_first=0, float_after_last_pool=False):
+        self.float_first = float_first
+        self.float_after_last_pool = float_after_last_pool
+
+
+def quantized_nodes(g, choice=Choice()):
     """The nodes that run quantised, in graph order."""
     floats = float_tensors(g)
     nodes = []
@@ -361,6 +377,10 @@ def quantized_nodes(g):
                 nodes.append(n)
         elif n.op_type in ACTIVATION_OPS and len(activations) >= 1:
             nodes.append(n)
+    nodes = nodes[choice.float_first:]
+    pools = [k for k, n in enumerate(nodes) if n.op_type in ('AveragePool', 'MaxPool')]
+    if choice.float_after_last_pool and pools:
+        nodes = nodes[:pools[-1] + 1]
     return nodes
 
 
@@ -444,6 +464,24 @@ def affine_source(g, y):
     return t, scale, next(v for v in a if v is not None), [mul, add]
 
 
+def floor_of_readers(g, y):
+    """The value below which y's readers all give the same result (hard-swish gives 0 for
+    x <= -beta/alpha, Relu for x <= 0), or None. Quantising y's range from there spends every
+    uint8 level where it makes a difference."""
+    readers = g.consumers.get(y, [])
+    if y in g.outputs or not readers:
+        return None
+    if all(n.op_type == 'Relu' for n in readers):
+        return 0.0
+    sigmoids = [n for n in readers if n.op_type == 'HardSigmoid']
+    if len(readers) == 2 and len(sigmoids) == 1:
+        gate = sigmoids[0]
+        mul = next(n for n in readers if n is not gate)
+        if mul.op_type == 'Mul' and set(mul.input) == {y, gate.output[0]}:
+            return -attribute(gate, 'beta', 0.5) / attribute(gate, 'alpha', 0.2)
+    return None
+
+
 def uint8_gates(g, tensors):
     """Hard-swish x * HardSigmoid(x) between quantised tensors, done in uint8: the gate becomes a
     1x1 depthwise Conv (weight alpha, bias beta) quantised to [0, 1], whose saturation is the
@@ -475,16 +513,17 @@ def uint8_gates(g, tensors):
     return gates
 
 
-def qdq(model, ranges):
+def qdq(model, ranges, choice=Choice()):
     """A prepared network quantised with calibrated ranges: QDQ pairs for ONNX Runtime to fuse.
     A quantised tensor made by a scalar affine y = s*t + a is quantised straight from t, the
     affine folded into that QuantizeLinear's scale and zero point: one pass instead of three."""
     g = Graph(model)
-    nodes = quantized_nodes(g)
+    nodes = quantized_nodes(g, choice)
     tensors = quantized_tensors(g, nodes)
     missing = [t for t in tensors if t not in ranges]
     if missing:
         raise QuantizeError(f'no calibrated range for {len(missing)} tensors, e.g. {missing[0]}')
+    floors = {y: floor_of_readers(g, y) for y in tensors}  # before the gates replace the HardSigmoids
     gates = uint8_gates(g, tensors)
     ranges = dict(ranges, **{gate: (0.0, 1.0) for gate in gates})
     tensors += gates
@@ -502,10 +541,12 @@ def qdq(model, ranges):
         return [name + '_scale', name + '_zero_point']
 
     for y in tensors:
-        scale, zero_point = activation_parameters(*ranges[y])
+        low, high = ranges[y]
+        floor = floors.get(y)
+        scale, zero_point = activation_parameters(low if floor is None else max(low, floor), high)
         folded = affine_source(g, y)
         steps = round(folded[2] / scale) if folded else 0
-        if folded and steps != 0:
+        if abs(steps) >= 8:
             scale = np.float32(folded[2] / steps)  # a whole number of steps: the shift is exact
         if folded and 0 <= int(zero_point) + steps <= 255:
             t, s, _, affine = folded
@@ -558,20 +599,48 @@ def qdq(model, ranges):
     return model
 
 
+def int8_share(optimized):
+    """(int8, all): how many of a network's convolutions and matrix products ONNX Runtime runs
+    in its int8 kernels, read from the graph it optimised."""
+    kinds = collections.Counter(n.op_type for n in optimized.graph.node)
+    int8 = sum(kinds[k] for k in ('QLinearConv', 'QLinearMatMul', 'MatMulIntegerToFloat', 'DynamicQuantizeMatMul'))
+    return int8, int8 + sum(kinds[k] for k in ('Conv', 'FusedConv', 'ConvTranspose', 'MatMul', 'FusedMatMul', 'Gemm'))
+
+
 def main(argv):
-    if len(argv) == 4 and argv[0] == 'prepare':
-        model = prepare(onnx.load(argv[1]))
-        onnx.save(model, argv[2])
-        names = observed_tensors(model)
-        onnx.save(with_observed_outputs(model, names), argv[3])
+    """Exit status 0; 2 for a network this quantiser refuses or a wrong command line."""
+    parser = argparse.ArgumentParser(prog='python3 -m ocrserve_convert.quantize', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    steps = parser.add_subparsers(dest='step', required=True)
+    step = steps.add_parser('prepare')
+    step.add_argument('network')
+    step.add_argument('prepared')
+    step.add_argument('observed')
+    step = steps.add_parser('qdq')
+    step.add_argument('prepared')
+    step.add_argument('ranges', help='JSON: tensor name -> [low, high]')
+    step.add_argument('out')
+    step.add_argument('--float-first', type=int, default=0, help='the first N quantisable nodes stay float')
+    step.add_argument('--float-after-last-pool', action='store_true', help="a recogniser's sequence part stays float")
+    step = steps.add_parser('int8-share', help='prints "INT8 ALL" for a graph ONNX Runtime optimised')
+    step.add_argument('optimized')
+    args = parser.parse_args(argv)
+    try:
+        if args.step == 'prepare':
+            model = prepare(onnx.load(args.network))
+            onnx.save(model, args.prepared)
+            onnx.save(with_observed_outputs(model, observed_tensors(model)), args.observed)
+        elif args.step == 'qdq':
+            with open(args.ranges, encoding='utf-8') as f:
+                ranges = json.load(f)
+            choice = Choice(args.float_first, args.float_after_last_pool)
+            onnx.save(qdq(onnx.load(args.prepared), ranges, choice), args.out)
+        else:
+            print(*int8_share(onnx.load(args.optimized)))
         return 0
-    if len(argv) == 4 and argv[0] == 'qdq':
-        with open(argv[2], encoding='utf-8') as f:
-            ranges = json.load(f)
-        onnx.save(qdq(onnx.load(argv[1]), ranges), argv[3])
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    except (QuantizeError, onnx.checker.ValidationError, onnx.onnx_cpp2py_export.shape_inference.InferenceError) as e:
+        print(f'quantize: {e}', file=sys.stderr)
+        return 2
 
 
 if __name__ == '__main__':

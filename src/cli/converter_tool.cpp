@@ -1,0 +1,59 @@
+#include "cli/converter_tool.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "ocrserve/error.hpp"
+
+#ifndef OCRSERVE_CONVERT_DIR
+#define OCRSERVE_CONVERT_DIR "tools/convert"
+#endif
+
+namespace ocrserve {
+
+namespace fs = std::filesystem;
+
+std::string python_interpreter() {
+  if (const char* chosen = std::getenv("OCRSERVE_PYTHON"); chosen && *chosen) return chosen;
+  if (fs::exists("/usr/bin/python3")) return "/usr/bin/python3";
+  return "python3";
+}
+
+fs::path converter_dir() {
+  if (const char* chosen = std::getenv("OCRSERVE_CONVERT_DIR"); chosen && *chosen) return chosen;
+  std::error_code error;
+  const fs::path installed = fs::read_symlink("/proc/self/exe", error).parent_path() / "../share/ocrserve/convert";
+  if (!error && fs::is_directory(installed, error)) return installed.lexically_normal();
+  return OCRSERVE_CONVERT_DIR;
+}
+
+int run_converter(const std::vector<std::string>& args, bool quiet, const fs::path& standard_output) {
+  const pid_t child = fork();
+  if (child < 0) throw Error(ErrorKind::internal, "cannot fork");
+  if (child == 0) {
+    const char* old_path = std::getenv("PYTHONPATH");
+    const std::string path = converter_dir().string() + (old_path && *old_path ? std::string(":") + old_path : "");
+    setenv("PYTHONPATH", path.c_str(), 1);
+    if (quiet) {
+      if (FILE* null = std::freopen("/dev/null", "w", stderr)) (void)null;
+      if (FILE* null = std::freopen("/dev/null", "w", stdout)) (void)null;
+    } else if (!standard_output.empty() && !std::freopen(standard_output.c_str(), "w", stdout)) {
+      _exit(127);
+    }
+    std::vector<char*> argv;
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+  }
+  if (!WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status) == 127 ? -1 : WEXITSTATUS(status);
+}
+
+}  // namespace ocrserve

@@ -1,0 +1,22 @@
+#pragma once
+// The Python converter (tools/convert): where it is, which interpreter runs it, and running it.
+// `ocrserve convert` exports networks with it; `ocrserve package --quantize` rewrites them.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ocrserve {
+
+// $OCRSERVE_PYTHON, else Debian's interpreter (where apt puts python3-torch), else python3.
+std::string python_interpreter();
+
+// $OCRSERVE_CONVERT_DIR, else the installed copy (PREFIX/share/ocrserve/convert beside
+// PREFIX/bin/ocrserve), else the source tree this binary was built from.
+std::filesystem::path converter_dir();
+
+// Runs argv with the converter on PYTHONPATH; the exit status, or -1 when it could not start.
+// Quiet: its output goes nowhere; else its standard output goes to `standard_output` if given.
+int run_converter(const std::vector<std::string>& args, bool quiet,
+                  const std::filesystem::path& standard_output = {});
+
+}  // namespace ocrserve

@@ -1,0 +1,182 @@
+#include "cli/quantized_package.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "backend/backend.hpp"
+#include "cli/converter_tool.hpp"
+#include "cli/input_list.hpp"
+#include "core/json_file.hpp"
+#include "ocrserve/default_models.hpp"
+#include "ocrserve/detector.hpp"
+#include "ocrserve/error.hpp"
+#include "pipeline/model.hpp"
+#include "transform/crop.hpp"
+
+namespace ocrserve {
+namespace {
+
+namespace fs = std::filesystem;
+
+BackendOptions all_cores() {
+  BackendOptions options;
+  options.intra_op_threads = default_inference_threads();
+  return options;
+}
+
+// A folder of its own under the system's temporary folder, removed with this object.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "ocrserve-quantize-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw Error(ErrorKind::internal, "cannot make a temporary folder");
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// The converter's exit status 4: numpy or onnx could not be imported.
+constexpr int kMissingDependencies = 4;
+
+// Runs a step of the converter's quantiser; what it prints to standard output.
+std::string run_quantizer(const std::vector<std::string>& step, const fs::path& scratch) {
+  const fs::path printed = scratch / "printed.txt";
+  std::vector<std::string> args = {python_interpreter(), "-m", "ocrserve_convert.quantize"};
+  args.insert(args.end(), step.begin(), step.end());
+  switch (run_converter(args, false, printed)) {
+    case 0:
+      break;
+    case 2:
+      throw Error(ErrorKind::bad_input, "int8 quantisation refused the network (see the message above)");
+    case -1:
+    case kMissingDependencies:
+      throw Error(ErrorKind::not_found, "--quantize needs Python 3 with numpy and ONNX (Debian: apt-get install "
+                                        "python3-onnx; scripts/install_deps.sh installs it) and the converter in " +
+                                            converter_dir().string());
+    default:
+      throw Error(ErrorKind::internal, "int8 quantisation failed (see the message above)");
+  }
+  std::ifstream in(printed);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// At most `limit` of `items`, the first and the others spread evenly.
+template <class T>
+std::vector<T> spread(std::vector<T> items, size_t limit) {
+  if (items.size() <= limit) return items;
+  std::vector<T> kept;
+  for (size_t k = 0; k < limit; ++k) kept.push_back(std::move(items[k * items.size() / limit]));
+  return kept;
+}
+
+std::vector<cv::Mat> calibration_images(const Int8Options& options, size_t limit) {
+  std::vector<InputFile> files;
+  for (auto& file : expand_inputs(options.images)) {
+    if (file.error) throw *file.error;
+    files.push_back(std::move(file));
+  }
+  std::vector<cv::Mat> images;
+  for (const auto& file : spread(std::move(files), limit)) {
+    InputDocument document(read_input_bytes(file), file.name, /*pdf_dpi=*/150);
+    images.push_back(document.read(0, file.name));
+  }
+  if (images.empty()) throw Error(ErrorKind::bad_input, "--calibrate: no images");
+  return images;
+}
+
+// What the network is calibrated on: the images themselves for a detector; for a recogniser or
+// an angle classifier, the text lines the default detector cuts out of them.
+std::vector<cv::Mat> network_inputs(const PackageSpec& spec, const Int8Options& options) {
+  if (spec.task == "TextDetector") return calibration_images(options, options.max_images);
+  Detector detector(default_models_dir() / "ppocr-det", all_cores());
+  std::vector<cv::Mat> crops;
+  for (const auto& image : calibration_images(options, std::numeric_limits<size_t>::max())) {
+    const DetectionResult regions = detector.detect({image}).front();
+    for (const auto& region : regions) crops.push_back(crop_text_region(image, region.polygon));
+  }
+  if (crops.empty()) throw Error(ErrorKind::bad_input, "--calibrate: the default detector finds no text in the images");
+  return spread(std::move(crops), options.max_crops);
+}
+
+// For every output of `observed` but the network's own: the mean over `inputs` of its minimum
+// and of its maximum. Measured on the dev sets, the mean read better than the overall extremes
+// (which spend uint8 levels on rare outliers) and than percentiles of the values.
+Json activation_ranges(Model& observed, const std::vector<cv::Mat>& inputs, const std::vector<std::string>& own) {
+  std::map<std::string, std::pair<double, double>> sums;
+  std::vector<Sample> samples;
+  for (const auto& input : inputs) {
+    for (const Tensor& tensor : observed.run(observed.preprocess({input}, samples))) {
+      if (tensor.data.empty() || std::find(own.begin(), own.end(), tensor.name) != own.end()) continue;
+      const auto [low, high] = std::minmax_element(tensor.data.begin(), tensor.data.end());
+      auto& sum = sums[tensor.name];
+      sum.first += *low;
+      sum.second += *high;
+    }
+  }
+  Json ranges = Json::object();
+  for (const auto& [name, sum] : sums) ranges[name] = {sum.first / inputs.size(), sum.second / inputs.size()};
+  return ranges;
+}
+
+fs::path calibrate(const PackageSpec& spec, const fs::path& observed, const NetworkInfo& info,
+                   const Int8Options& options, const fs::path& scratch) {
+  if (!options.ranges.empty()) return options.ranges;
+  const std::vector<cv::Mat> inputs = network_inputs(spec, options);
+  write_package(spec, observed, info, scratch / "observed", false);
+  Model model(scratch / "observed", all_cores());
+  std::cout << "calibrating on " << inputs.size() << (spec.task == "TextDetector" ? " images" : " text lines")
+            << std::endl;
+  const fs::path ranges = options.save_ranges.empty() ? scratch / "ranges.json" : options.save_ranges;
+  std::ofstream out(ranges);
+  out << activation_ranges(model, inputs, info.output_names).dump(1) << "\n";
+  if (!out.flush()) throw Error(ErrorKind::internal, ranges.string() + ": cannot write the ranges");
+  return ranges;
+}
+
+}  // namespace
+
+void write_int8_package(const PackageSpec& spec, const fs::path& network, const Int8Options& options,
+                        const fs::path& out_dir, bool force) {
+  const ScratchDir scratch;
+  const fs::path prepared = scratch.path() / "prepared.onnx", observed = scratch.path() / "observed.onnx";
+  run_quantizer({"prepare", network.string(), prepared.string(), observed.string()}, scratch.path());
+
+  const auto original = make_backend("onnxruntime", network, BackendOptions{});
+  const NetworkInfo info{original->input_names(), original->output_names()};
+  const fs::path ranges = calibrate(spec, observed, info, options, scratch.path());
+
+  const fs::path quantized = scratch.path() / "int8.onnx";
+  const int float_layers = options.float_layers.value_or(spec.task == "TextDetector" ? 5 : 8);
+  std::vector<std::string> qdq = {"qdq", prepared.string(), ranges.string(), quantized.string(),
+                                  "--float-first", std::to_string(float_layers)};
+  if (spec.task == "TextRecognizer") qdq.push_back("--float-after-last-pool");
+  run_quantizer(qdq, scratch.path());
+
+  const fs::path optimized = scratch.path() / "optimized.onnx";
+  write_onnxruntime_optimized_graph(quantized, optimized);
+  std::istringstream share(run_quantizer({"int8-share", optimized.string()}, scratch.path()));
+  int int8 = 0, all = 0;
+  share >> int8 >> all;
+  write_package(spec, quantized, info, out_dir, force);
+  std::cout << "int8: ONNX Runtime runs " << int8 << " of the network's " << all
+            << " convolutions and matrix products in int8 kernels\n";
+}
+
+}  // namespace ocrserve
