@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/converter_tool.hpp"
+#include "cli/quantized_package.hpp"
 #include "cli/pipelines.hpp"
 #include "cli/visualize.hpp"
 #include "core/image.hpp"
@@ -21,7 +22,14 @@ struct ConvertOptions {
   std::string work_dir = ".";
   std::string device = "cpu";
   bool dump_info = false, show = false, list = false;
+  Int8Options int8;  // for an -int8 deploy config
 };
+
+// Whether the deploy config asks for int8 ({task}_{backend}-int8_...): the converter exports fp32,
+// and the package is quantised here, where our ONNX Runtime calibrates it.
+bool wants_int8(const std::string& deploy_cfg) {
+  return fs::path(deploy_cfg).filename().string().find("-int8_") != std::string::npos;
+}
 
 // The converter exits with this when PyTorch, ONNX or OpenCV cannot be imported. It checks its
 // arguments first, so that a mistake is reported in a blink, not after PyTorch's seconds-long import.
@@ -77,6 +85,15 @@ void run_convert(const ConvertOptions& options) {
     default:
       throw Error(ErrorKind::internal, "conversion failed (see the message above)");
   }
+  if (!options.list && wants_int8(options.deploy_cfg)) {
+    if (!options.dump_info) {
+      throw Error(ErrorKind::bad_input, "an int8 deploy config needs --dump-info: calibration runs the package's "
+                                        "preprocessing");
+    }
+    Int8Options int8 = options.int8;
+    if (int8.images.empty() && int8.ranges.empty()) int8.images = {options.image};
+    quantize_package(options.work_dir, int8);
+  }
   if (options.show) show_runtime_result(options);
 }
 
@@ -104,6 +121,12 @@ void add_convert_command(CLI::App& app) {
                     "Write output_pytorch.jpg (PyTorch) and output_onnxruntime.jpg or output_torchscript.jpg (the "
                     "package in ocrserve) for IMG");
   command->add_flag("--list", options->list, "List the MMOCR configs the converter knows");
+  command->add_option("--calibrate", options->int8.images,
+                      "An -int8 deploy config: images to calibrate on (default: IMG alone; typical images calibrate "
+                      "better)");
+  command->add_option("--float-layers", options->int8.float_layers,
+                      "An -int8 deploy config: the first N quantisable layers stay float (default 5 for a detector, "
+                      "8 otherwise)");
   command->callback([options] {
     if (!options->list && (options->deploy_cfg.empty() || options->model_cfg.empty() || options->checkpoint.empty() ||
                            options->image.empty())) {

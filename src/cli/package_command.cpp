@@ -6,6 +6,7 @@
 #include "backend/backend.hpp"
 #include "cli/commands.hpp"
 #include "cli/quantized_package.hpp"
+#include "core/scratch_dir.hpp"
 #include "model/package_writer.hpp"
 #include "ocrserve/error.hpp"
 #include "pipeline/model.hpp"
@@ -87,14 +88,20 @@ void run_package(const PackageOptions& options) {
   // Loading the network first refuses a corrupt ONNX file before anything is written.
   const auto backend = make_backend("onnxruntime", options.onnx, BackendOptions{});
   const NetworkInfo info{backend->input_names(), backend->output_names()};
+  if (!options.quantize.empty() && options.int8.images.empty() == options.int8.ranges.empty()) {
+    throw Error(ErrorKind::bad_input,
+                "--quantize int8 needs either --calibrate IMAGES (typical images) or --ranges FILE (saved ranges)");
+  }
   if (options.quantize.empty()) {
     write_package(spec, options.onnx, info, options.output, options.force);
   } else {
-    if (options.int8.images.empty() == options.int8.ranges.empty()) {
-      throw Error(ErrorKind::bad_input,
-                  "--quantize int8 needs either --calibrate IMAGES (typical images) or --ranges FILE (saved ranges)");
-    }
-    write_int8_package(spec, options.onnx, options.int8, options.output, options.force);
+    // Quantised in a scratch folder, so that a failure leaves the output folder as it was.
+    const ScratchDir scratch("ocrserve-package");
+    write_package(spec, options.onnx, info, scratch.path() / "fp32", false);
+    quantize_package(scratch.path() / "fp32", options.int8);
+    write_package(spec, scratch.path() / "fp32/end2end.onnx", info, options.output, options.force);
+    fs::copy_file(scratch.path() / "fp32/deploy.json", fs::path(options.output) / "deploy.json",
+                  fs::copy_options::overwrite_existing);  // which says INT8
   }
   // A package is only written if it loads: transforms, postprocessor and dictionary included.
   Model check(options.output, BackendOptions{});

@@ -1,7 +1,5 @@
 #include "cli/quantized_package.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -12,7 +10,10 @@
 #include "backend/backend.hpp"
 #include "cli/converter_tool.hpp"
 #include "cli/input_list.hpp"
+#include "codec/codec.hpp"
 #include "core/json_file.hpp"
+#include "core/scratch_dir.hpp"
+#include "model/model_package.hpp"
 #include "ocrserve/default_models.hpp"
 #include "ocrserve/detector.hpp"
 #include "ocrserve/error.hpp"
@@ -29,26 +30,6 @@ BackendOptions all_cores() {
   options.intra_op_threads = default_inference_threads();
   return options;
 }
-
-// A folder of its own under the system's temporary folder, removed with this object.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "ocrserve-quantize-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw Error(ErrorKind::internal, "cannot make a temporary folder");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // The converter's exit status 4: numpy or onnx could not be imported.
 constexpr int kMissingDependencies = 4;
@@ -94,17 +75,21 @@ std::vector<cv::Mat> calibration_images(const Int8Options& options, size_t limit
   }
   std::vector<cv::Mat> images;
   for (const auto& file : spread(std::move(files), limit)) {
-    InputDocument document(read_input_bytes(file), file.name, /*pdf_dpi=*/150);
-    images.push_back(document.read(0, file.name));
+    try {
+      InputDocument document(read_input_bytes(file), file.name, /*pdf_dpi=*/150);
+      images.push_back(document.read(0, file.name));
+    } catch (const Error& e) {
+      std::cerr << "calibration: skipped " << e.what() << "\n";  // one bad file among many is no reason to stop
+    }
   }
-  if (images.empty()) throw Error(ErrorKind::bad_input, "--calibrate: no images");
+  if (images.empty()) throw Error(ErrorKind::bad_input, "--calibrate: no image could be read");
   return images;
 }
 
 // What the network is calibrated on: the images themselves for a detector; for a recogniser or
 // an angle classifier, the text lines the default detector cuts out of them.
-std::vector<cv::Mat> network_inputs(const PackageSpec& spec, const Int8Options& options) {
-  if (spec.task == "TextDetector") return calibration_images(options, options.max_images);
+std::vector<cv::Mat> network_inputs(bool detector_package, const Int8Options& options) {
+  if (detector_package) return calibration_images(options, options.max_images);
   Detector detector(default_models_dir() / "ppocr-det", all_cores());
   std::vector<cv::Mat> crops;
   for (const auto& image : calibration_images(options, std::numeric_limits<size_t>::max())) {
@@ -135,38 +120,44 @@ Json activation_ranges(Model& observed, const std::vector<cv::Mat>& inputs, cons
   return ranges;
 }
 
-fs::path calibrate(const PackageSpec& spec, const fs::path& observed, const NetworkInfo& info,
-                   const Int8Options& options, const fs::path& scratch) {
+fs::path calibrate(const ModelPackage& package, const fs::path& observed, const Int8Options& options,
+                   const fs::path& scratch) {
   if (!options.ranges.empty()) return options.ranges;
-  const std::vector<cv::Mat> inputs = network_inputs(spec, options);
-  write_package(spec, observed, info, scratch / "observed", false);
-  Model model(scratch / "observed", all_cores());
-  std::cout << "calibrating on " << inputs.size() << (spec.task == "TextDetector" ? " images" : " text lines")
+  const bool detector = codec_task(package.codec, package.codec_where) == CodecTask::detection;
+  const std::vector<cv::Mat> inputs = network_inputs(detector, options);
+  ModelPackage observing = package;
+  observing.network = observed;
+  Model model(observing, all_cores());
+  std::cout << "calibrating on " << inputs.size() << (detector ? " image" : " text line") << (inputs.size() == 1 ? "" : "s")
             << std::endl;
+  const std::vector<std::string> own = make_backend("onnxruntime", package.network, BackendOptions{})->output_names();
   const fs::path ranges = options.save_ranges.empty() ? scratch / "ranges.json" : options.save_ranges;
   std::ofstream out(ranges);
-  out << activation_ranges(model, inputs, info.output_names).dump(1) << "\n";
+  out << activation_ranges(model, inputs, own).dump(1) << "\n";
   if (!out.flush()) throw Error(ErrorKind::internal, ranges.string() + ": cannot write the ranges");
   return ranges;
 }
 
 }  // namespace
 
-void write_int8_package(const PackageSpec& spec, const fs::path& network, const Int8Options& options,
-                        const fs::path& out_dir, bool force) {
-  const ScratchDir scratch;
+void quantize_package(const fs::path& package_dir, const Int8Options& options) {
+  ModelPackage package = ModelPackage::load(package_dir);
+  if (package.backend != "onnxruntime") {
+    throw Error(ErrorKind::unsupported, "--quantize int8: only ONNX Runtime packages can be quantised (this one is " +
+                                            package.backend + ")");
+  }
+  const ScratchDir scratch("ocrserve-quantize");
   const fs::path prepared = scratch.path() / "prepared.onnx", observed = scratch.path() / "observed.onnx";
-  run_quantizer({"prepare", network.string(), prepared.string(), observed.string()}, scratch.path());
-
-  const auto original = make_backend("onnxruntime", network, BackendOptions{});
-  const NetworkInfo info{original->input_names(), original->output_names()};
-  const fs::path ranges = calibrate(spec, observed, info, options, scratch.path());
+  run_quantizer({"prepare", package.network.string(), prepared.string(), observed.string()}, scratch.path());
+  const fs::path ranges = calibrate(package, observed, options, scratch.path());
 
   const fs::path quantized = scratch.path() / "int8.onnx";
-  const int float_layers = options.float_layers.value_or(spec.task == "TextDetector" ? 5 : 8);
+  const bool detector = codec_task(package.codec, package.codec_where) == CodecTask::detection;
+  const bool recognizer = codec_task(package.codec, package.codec_where) == CodecTask::recognition;
+  const int float_layers = options.float_layers.value_or(detector ? 5 : 8);
   std::vector<std::string> qdq = {"qdq", prepared.string(), ranges.string(), quantized.string(),
                                   "--float-first", std::to_string(float_layers)};
-  if (spec.task == "TextRecognizer") qdq.push_back("--float-after-last-pool");
+  if (recognizer) qdq.push_back("--float-after-last-pool");
   run_quantizer(qdq, scratch.path());
 
   const fs::path optimized = scratch.path() / "optimized.onnx";
@@ -174,7 +165,10 @@ void write_int8_package(const PackageSpec& spec, const fs::path& network, const 
   std::istringstream share(run_quantizer({"int8-share", optimized.string()}, scratch.path()));
   int int8 = 0, all = 0;
   share >> int8 >> all;
-  write_package(spec, quantized, info, out_dir, force);
+  fs::copy_file(quantized, package.network, fs::copy_options::overwrite_existing);
+  Json deploy = package.deploy;
+  deploy["models"][0]["precision"] = "INT8";  // mmdeploy's field, FP32 as written
+  write_json_file(package_dir / "deploy.json", deploy);
   std::cout << "int8: ONNX Runtime runs " << int8 << " of the network's " << all
             << " convolutions and matrix products in int8 kernels\n";
 }

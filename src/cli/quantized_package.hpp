@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "model/package_writer.hpp"
 
 namespace ocrserve {
 
@@ -22,19 +21,18 @@ struct Int8Options {
   std::optional<int> float_layers;
 };
 
-// Static int8 quantisation of `network`, calibrated through the package's own preprocessing in
-// our ONNX Runtime:
+// Static int8 quantisation of a package's ONNX network, in place, calibrated through the
+// package's own preprocessing in our ONNX Runtime:
 // 1. the converter's `quantize prepare` writes an equivalent float network and a copy of it
 //    that also outputs every tensor that may be quantised;
 // 2. that copy runs over the calibration images (a detector) or the text lines the default
 //    detector finds in them (a recogniser, an angle classifier); each tensor's range is the
 //    mean over the inputs of its minimum and maximum;
-// 3. `quantize qdq` writes int8 weights (per channel) and uint8 activations in QDQ form.
-// Then writes the package as write_package() does and prints how many of the network's
-// convolutions and products ONNX Runtime runs in int8 kernels. Error(bad_input) for inputs that
-// give nothing to calibrate on or ranges that do not fit the network, Error(not_found) without
-// python3-onnx or the converter.
-void write_int8_package(const PackageSpec& spec, const std::filesystem::path& network, const Int8Options& options,
-                        const std::filesystem::path& out_dir, bool force);
+// 3. `quantize qdq` writes int8 weights (per channel) and uint8 activations in QDQ form, which
+//    replaces the package's network; detail.json records the precision.
+// Prints how many of the network's convolutions and products ONNX Runtime runs in int8 kernels.
+// Error(bad_input) for inputs that give nothing to calibrate on or ranges that do not fit the
+// network, Error(not_found) without python3-onnx or the converter.
+void quantize_package(const std::filesystem::path& package_dir, const Int8Options& options);
 
 }  // namespace ocrserve

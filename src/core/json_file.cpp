@@ -54,4 +54,10 @@ Json read_json_file(const std::filesystem::path& path) {
   return parse_json(buffer.str(), path.string());
 }
 
+void write_json_file(const std::filesystem::path& path, const Json& json) {
+  std::ofstream out(path);
+  out << json.dump(4) << "\n";
+  if (!out.flush()) throw Error(ErrorKind::bad_input, path.string() + ": cannot write");
+}
+
 }  // namespace ocrserve

@@ -21,6 +21,9 @@ Json parse_json(std::string_view text, const std::string& what);
 // Parses a JSON file; Error(not_found) if missing, Error(bad_input) "file: line L: …" if malformed.
 Json read_json_file(const std::filesystem::path& path);
 
+// Writes JSON indented by 4, as mmdeploy writes its SDK files; Error(bad_input) if it cannot.
+void write_json_file(const std::filesystem::path& path, const Json& json);
+
 // Field access for configuration objects: `where` names the object in messages
 // (e.g. "pipeline.json: tasks[0].transforms[2] (Resize)").
 template <typename T>

@@ -9,12 +9,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write_json(const fs::path& path, const Json& json) {
-  std::ofstream out(path);
-  out << json.dump(4) << "\n";
-  if (!out) throw Error(ErrorKind::bad_input, path.string() + ": cannot write");
-}
-
 void copy_into(const fs::path& from, const fs::path& dir) {
   if (!fs::is_regular_file(from)) throw Error(ErrorKind::not_found, from.string() + ": file not found");
   std::error_code error;
@@ -43,7 +37,7 @@ void write_package(const PackageSpec& spec, const fs::path& network, const Netwo
   for (const auto& file : spec.files) copy_into(file, out_dir);
 
   const std::string image_input = info.input_names.empty() ? "input" : info.input_names.front();
-  write_json(out_dir / "deploy.json",
+  write_json_file(out_dir / "deploy.json",
              {{"version", "1.0.0"},
               {"task", spec.task},
               {"models", Json::array({{{"name", spec.name},
@@ -54,7 +48,7 @@ void write_package(const PackageSpec& spec, const fs::path& network, const Netwo
                                        {"batch_size", 1},
                                        {"dynamic_shape", true}}})},
               {"customs", Json::array()}});
-  write_json(out_dir / "pipeline.json",
+  write_json_file(out_dir / "pipeline.json",
              {{"pipeline",
                {{"input", {"img"}},
                 {"output", {"post_output"}},
@@ -79,7 +73,7 @@ void write_package(const PackageSpec& spec, const fs::path& network, const Netwo
                                         {"params", spec.params},
                                         {"input", {"prep_output", "infer_output"}},
                                         {"output", {"post_output"}}}})}}}});
-  write_json(out_dir / "detail.json",
+  write_json_file(out_dir / "detail.json",
              {{"version", "1.0.0"},
               {"codebase", {{"task", spec.codebase_task}, {"codebase", "mmocr"}, {"version", "1.0.0"}, {"pth", ""}, {"config", ""}}},
               {"codebase_config", {{"type", "mmocr"}, {"task", spec.codebase_task}}},

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -285,6 +286,85 @@ TEST_F(Cli, PackageWritesALoadablePackageAndRefusesToOverwrite) {
   EXPECT_EQ(corrupt.exit_code, 3);
   EXPECT_NE(corrupt.err.find("bad.onnx"), std::string::npos) << corrupt.err;
   EXPECT_FALSE(fs::exists(dir_ / "bad" / "deploy.json"));
+}
+
+// Whether an end-to-end result holds the lines of the demo picture that every configuration reads
+// (its two small blurred lines read differently with any change, fp32 too), and how many lines it has.
+testing::AssertionResult reads_demo_ocr(const std::string& out) {
+  std::multiset<std::string> texts;
+  const auto json = nlohmann::json::parse(out);
+  for (const auto& line : json) texts.insert(line["text"].get<std::string>());
+  for (const char* clear : {"SALE", "ALL YEAR", "70%", "ROUND", "OCBCBank"}) {
+    if (!texts.count(clear)) return testing::AssertionFailure() << "no \"" << clear << "\" in " << out;
+  }
+  if (texts.count("SALE") != 2 || json.size() != 8) return testing::AssertionFailure() << out;
+  return testing::AssertionSuccess();
+}
+
+// Static int8 quantisation, calibrated on the demo images in our ONNX Runtime: ONNX Runtime
+// runs nearly every convolution in its int8 kernels, the detector finds and the pipeline reads
+// what fp32 does, and saved ranges give the same network again.
+TEST_F(Cli, PackageQuantisesADetectorToInt8ThatReadsAsFp32Does) {
+  const fs::path assets = fs::path(OCRSERVE_SOURCE_DIR) / "third_party/ocr-models/assets";
+  const std::string onnx = (assets / "ch_PP-OCRv4_det_infer.onnx").string();
+  const std::vector<std::string> det = {kBinary, "package", "--preset", "ppocr-det", "--onnx", onnx, "--quantize", "int8"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = det;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_process(args);
+  };
+  const auto made = with({"--calibrate", (kData / "demo").string(), "--save-ranges", (dir_ / "ranges.json").string(),
+                          "-o", (dir_ / "det8").string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_NE(made.out.find("calibrating on 4 images"), std::string::npos) << made.out;
+  EXPECT_NE(made.err.find("skipped"), std::string::npos) << made.err;  // demo/broken.jpg
+  std::smatch share;
+  ASSERT_TRUE(std::regex_search(made.out, share, std::regex("runs (\\d+) of the network's (\\d+) convolutions")))
+      << made.out;
+  // 85 in all: the first 5 stay float (--float-layers), and ONNX Runtime has no int8 ConvTranspose.
+  EXPECT_EQ(std::stoi(share[2]), 85);
+  EXPECT_EQ(std::stoi(share[1]), 78);
+  EXPECT_GT(nlohmann::json::parse(test::slurp_text(dir_ / "ranges.json")).size(), 100u);
+
+  const std::string image = (kData / "demo/demo_text_ocr.jpg").string();
+  const auto fp32 = infer({image});
+  const auto int8 = infer({"-m", (dir_ / "det8").string(), "-r", "ppocr-rec", image});
+  ASSERT_EQ(int8.exit_code, 0) << int8.err;
+  EXPECT_TRUE(reads_demo_ocr(fp32.out));
+  EXPECT_TRUE(reads_demo_ocr(int8.out));
+
+  const auto again = with({"--ranges", (dir_ / "ranges.json").string(), "-o", (dir_ / "again").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(test::slurp_text(dir_ / "again/end2end.onnx"), test::slurp_text(dir_ / "det8/end2end.onnx"));
+
+  const auto nothing = with({"-o", (dir_ / "none").string()});
+  EXPECT_EQ(nothing.exit_code, 3);
+  EXPECT_NE(nothing.err.find("--calibrate IMAGES"), std::string::npos) << nothing.err;
+  const auto no_images = with({"--calibrate", write("notes.txt", "no pictures here").parent_path().string(), "-o",
+                               (dir_ / "none").string()});
+  EXPECT_EQ(no_images.exit_code, 4) << no_images.err;  // not found, as for `infer`
+  EXPECT_NE(no_images.err.find("no image or PDF files in this folder"), std::string::npos) << no_images.err;
+  const auto wrong = with({"--ranges", write("other.json", R"({"x": [-1, 1]})").string(), "-o", (dir_ / "none").string()});
+  EXPECT_EQ(wrong.exit_code, 3);
+  EXPECT_NE(wrong.err.find("no calibrated range for"), std::string::npos) << wrong.err;
+  EXPECT_FALSE(fs::exists(dir_ / "none" / "deploy.json"));
+}
+
+// The int8 packages setup makes, chosen by --precision or by name, read the demo pictures as fp32 does.
+TEST_F(Cli, Int8DefaultPackagesReadTheDemoImagesAsFp32Does) {
+  const std::string image = (kData / "demo/demo_text_ocr.jpg").string();
+  const auto fp32 = infer({image});
+  const auto int8 = infer({"--precision", "int8", image});
+  ASSERT_EQ(int8.exit_code, 0) << int8.err;
+  EXPECT_TRUE(reads_demo_ocr(fp32.out));
+  EXPECT_TRUE(reads_demo_ocr(int8.out));
+  const auto named = infer({"-m", "ppocr-det-int8", "-r", "ppocr-rec-int8", image});
+  EXPECT_EQ(named.out, int8.out);
+  const auto word = infer({"-m", "ppocr-rec-int8", (kData / "demo/demo_text_recog.jpg").string()});
+  EXPECT_EQ(nlohmann::json::parse(word.out)["text"], "STAR");
+  const auto unknown = infer({"--precision", "int4", image});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("int4"), std::string::npos) << unknown.err;
 }
 
 // Line accuracy of the default pipeline on the Chinese plates, measured when it was chosen:

@@ -29,6 +29,9 @@ class DeployConfig:
     # Dynamic: the shape range's (min, max) as ((h, w), (h, w)), or None for unbounded.
     static_shape: Optional[Tuple[int, int]] = None
     shape_range: Optional[Tuple[Tuple[int, int], Tuple[int, int]]] = None
+    # 'fp32', or 'int8' (onnxruntime): the network is exported in fp32 and `ocrserve convert`
+    # then quantises the package, calibrated in its own runtime (docs/models.md).
+    precision: str = 'fp32'
 
     @property
     def codebase_task(self) -> str:
@@ -60,8 +63,9 @@ def parse_deploy_config(spec: str) -> DeployConfig:
     backend, _, precision = parts[1].partition('-')
     if backend not in BACKENDS:
         raise DeployConfigError(f'{spec}: backend "{backend}" is not supported; supported: {", ".join(BACKENDS)}')
-    if precision not in ('', 'fp32'):
-        raise DeployConfigError(f'{spec}: precision "{precision}" is not supported; only fp32 (no suffix) is')
+    if precision not in ('', 'fp32', 'int8') or (precision == 'int8' and backend != 'onnxruntime'):
+        raise DeployConfigError(f'{spec}: precision "{precision}" is not supported; fp32 (no suffix) is, and int8 '
+                                f'with onnxruntime')
     # mmdeploy's torchscript configs carry no static/dynamic part: their networks are traced
     # with dynamic shapes.
     mode = parts[2] if len(parts) > 2 else ('dynamic' if backend == 'torchscript' else '')
@@ -71,7 +75,8 @@ def parse_deploy_config(spec: str) -> DeployConfig:
         shape = inline or '_'.join(parts[3:])
     else:
         raise DeployConfigError(f'{spec}: expected "static" or "dynamic" after the backend, got "{mode}"')
-    config = DeployConfig(name=name, task=task, backend=backend, dynamic=mode == 'dynamic')
+    config = DeployConfig(name=name, task=task, backend=backend, dynamic=mode == 'dynamic',
+                          precision=precision or 'fp32')
     if shape:
         shapes = [_shape(s, spec) for s in re.split(r'[-_]', shape)]
         if config.dynamic:
