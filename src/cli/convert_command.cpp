@@ -92,7 +92,7 @@ void run_convert(const ConvertOptions& options) {
     }
     Int8Options int8 = options.int8;
     if (int8.images.empty() && int8.ranges.empty()) int8.images = {options.image};
-    quantize_package(options.work_dir, int8);
+    quantize_package(options.work_dir, int8, std::cerr);  // standard output is the JSON summary
   }
   if (options.show) show_runtime_result(options);
 }

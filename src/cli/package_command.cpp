@@ -98,7 +98,7 @@ void run_package(const PackageOptions& options) {
     // Quantised in a scratch folder, so that a failure leaves the output folder as it was.
     const ScratchDir scratch("ocrserve-package");
     write_package(spec, options.onnx, info, scratch.path() / "fp32", false);
-    quantize_package(scratch.path() / "fp32", options.int8);
+    quantize_package(scratch.path() / "fp32", options.int8, std::cout);
     write_package(spec, scratch.path() / "fp32/end2end.onnx", info, options.output, options.force);
     fs::copy_file(scratch.path() / "fp32/deploy.json", fs::path(options.output) / "deploy.json",
                   fs::copy_options::overwrite_existing);  // which says INT8

@@ -121,14 +121,14 @@ Json activation_ranges(Model& observed, const std::vector<cv::Mat>& inputs, cons
 }
 
 fs::path calibrate(const ModelPackage& package, const fs::path& observed, const Int8Options& options,
-                   const fs::path& scratch) {
+                   const fs::path& scratch, std::ostream& log) {
   if (!options.ranges.empty()) return options.ranges;
   const bool detector = codec_task(package.codec, package.codec_where) == CodecTask::detection;
   const std::vector<cv::Mat> inputs = network_inputs(detector, options);
   ModelPackage observing = package;
   observing.network = observed;
   Model model(observing, all_cores());
-  std::cout << "calibrating on " << inputs.size() << (detector ? " image" : " text line") << (inputs.size() == 1 ? "" : "s")
+  log << "calibrating on " << inputs.size() << (detector ? " image" : " text line") << (inputs.size() == 1 ? "" : "s")
             << std::endl;
   const std::vector<std::string> own = make_backend("onnxruntime", package.network, BackendOptions{})->output_names();
   const fs::path ranges = options.save_ranges.empty() ? scratch / "ranges.json" : options.save_ranges;
@@ -140,7 +140,7 @@ fs::path calibrate(const ModelPackage& package, const fs::path& observed, const 
 
 }  // namespace
 
-void quantize_package(const fs::path& package_dir, const Int8Options& options) {
+void quantize_package(const fs::path& package_dir, const Int8Options& options, std::ostream& log) {
   ModelPackage package = ModelPackage::load(package_dir);
   if (package.backend != "onnxruntime") {
     throw Error(ErrorKind::unsupported, "--quantize int8: only ONNX Runtime packages can be quantised (this one is " +
@@ -149,7 +149,7 @@ void quantize_package(const fs::path& package_dir, const Int8Options& options) {
   const ScratchDir scratch("ocrserve-quantize");
   const fs::path prepared = scratch.path() / "prepared.onnx", observed = scratch.path() / "observed.onnx";
   run_quantizer({"prepare", package.network.string(), prepared.string(), observed.string()}, scratch.path());
-  const fs::path ranges = calibrate(package, observed, options, scratch.path());
+  const fs::path ranges = calibrate(package, observed, options, scratch.path(), log);
 
   const fs::path quantized = scratch.path() / "int8.onnx";
   const bool detector = codec_task(package.codec, package.codec_where) == CodecTask::detection;
@@ -169,7 +169,7 @@ void quantize_package(const fs::path& package_dir, const Int8Options& options) {
   Json deploy = package.deploy;
   deploy["models"][0]["precision"] = "INT8";  // mmdeploy's field, FP32 as written
   write_json_file(package_dir / "deploy.json", deploy);
-  std::cout << "int8: ONNX Runtime runs " << int8 << " of the network's " << all
+  log << "int8: ONNX Runtime runs " << int8 << " of the network's " << all
             << " convolutions and matrix products in int8 kernels\n";
 }
 

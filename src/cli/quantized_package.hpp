@@ -2,6 +2,7 @@
 // `ocrserve package --quantize int8`: a package whose network runs in ONNX Runtime's int8 kernels.
 #include <filesystem>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct Int8Options {
 // Prints how many of the network's convolutions and products ONNX Runtime runs in int8 kernels.
 // Error(bad_input) for inputs that give nothing to calibrate on or ranges that do not fit the
 // network, Error(not_found) without python3-onnx or the converter.
-void quantize_package(const std::filesystem::path& package_dir, const Int8Options& options);
+// Progress goes to `log`.
+void quantize_package(const std::filesystem::path& package_dir, const Int8Options& options, std::ostream& log);
 
 }  // namespace ocrserve

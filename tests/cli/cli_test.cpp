@@ -531,6 +531,32 @@ TEST_F(Cli, ConvertWritesARunnablePackage) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(nlohmann::json::parse(run.out).contains("text")) << run.out;
 
+  // An -int8 deploy config: exported in fp32, then quantised and calibrated here (on IMG alone by
+  // default); standard output stays the JSON summary.
+  const fs::path int8 = dir_ / "crnn-int8";
+  const std::vector<std::string> convert_int8 = {kBinary, "convert", "text-recognition_onnxruntime-int8_dynamic",
+                                                 "crnn_mini-vgg_5e_mj", "random:3", image, "--work-dir", int8.string()};
+  auto with = [](std::vector<std::string> args, const std::vector<std::string>& extra) {
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  const auto quantised = run_process(with(convert_int8, {"--dump-info", "--float-layers", "0"}));
+  ASSERT_EQ(quantised.exit_code, 0) << quantised.err;
+  EXPECT_EQ(nlohmann::json::parse(quantised.out)["deploy_config"], "text-recognition_onnxruntime-int8_dynamic");
+  EXPECT_NE(quantised.err.find("calibrating on 1 text line\n"), std::string::npos) << quantised.err;
+  EXPECT_NE(quantised.err.find("runs 6 of the network's 9 convolutions"), std::string::npos) << quantised.err;
+  EXPECT_EQ(nlohmann::json::parse(test::slurp_text(int8 / "deploy.json"))["models"][0]["precision"], "INT8");
+  const auto int8_run = infer({"--model", int8.string(), image});
+  ASSERT_EQ(int8_run.exit_code, 0) << int8_run.err;
+  EXPECT_TRUE(nlohmann::json::parse(int8_run.out).contains("text")) << int8_run.out;
+  const auto no_info = run_process(convert_int8);
+  EXPECT_EQ(no_info.exit_code, 3);
+  EXPECT_NE(no_info.err.find("needs --dump-info"), std::string::npos) << no_info.err;
+  const auto traced_int8 = run_process({kBinary, "convert", "text-recognition_torchscript-int8", "crnn_mini-vgg_5e_mj",
+                                        "random:3", image, "--work-dir", (dir_ / "x").string(), "--dump-info"});
+  EXPECT_EQ(traced_int8.exit_code, 3);
+  EXPECT_NE(traced_int8.err.find("int8 with onnxruntime"), std::string::npos) << traced_int8.err;
+
   const fs::path traced = dir_ / "crnn-ts";
   const auto ts = run_process({kBinary, "convert", "text-recognition_torchscript", "crnn_mini-vgg_5e_mj", "random:3",
                                image, "--work-dir", traced.string(), "--dump-info"});
