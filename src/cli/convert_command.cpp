@@ -125,8 +125,11 @@ void add_convert_command(CLI::App& app) {
                       "An -int8 deploy config: images to calibrate on (default: IMG alone; typical images calibrate "
                       "better)");
   command->add_option("--float-layers", options->int8.float_layers,
-                      "An -int8 deploy config: the first N quantisable layers stay float (default 5 for a detector, "
-                      "8 otherwise)");
+                      "An -int8 deploy config: the first N quantisable layers stay float (default: none for a "
+                      "detector, 8 otherwise)");
+  command->add_option("--clipped-layers", options->int8.clipped_layers,
+                      "An -int8 deploy config: the first N quantised layers' ranges leave out the 0.1% tails "
+                      "(default: 8 for a detector, none otherwise)");
   command->callback([options] {
     if (!options->list && (options->deploy_cfg.empty() || options->model_cfg.empty() || options->checkpoint.empty() ||
                            options->image.empty())) {

@@ -144,8 +144,12 @@ void add_package_command(CLI::App& app) {
   command->add_option("--ranges", options->int8.ranges, "With --quantize: ranges saved by --save-ranges, instead of calibrating")
       ->check(CLI::ExistingFile);
   command->add_option("--float-layers", options->int8.float_layers,
-                      "With --quantize: the first N quantisable layers stay float (default: 5 for a detector, 8 "
+                      "With --quantize: the first N quantisable layers stay float (default: none for a detector, 8 "
                       "otherwise)")
+      ->check(CLI::Range(0, 10000));
+  command->add_option("--clipped-layers", options->int8.clipped_layers,
+                      "With --quantize: the first N quantised layers' ranges leave out the 0.1% tails (default: 8 "
+                      "for a detector, none otherwise)")
       ->check(CLI::Range(0, 10000));
   command->callback([options] { run_package(*options); });
 }

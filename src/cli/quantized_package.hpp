@@ -17,9 +17,11 @@ struct Int8Options {
   std::filesystem::path save_ranges;  // where to keep the calibrated ranges (empty: not kept)
   size_t max_images = 32;             // detection: images calibrated on, spread evenly over the list
   size_t max_crops = 400;             // recognition, angle: text lines, spread evenly
-  // The first quantisable layers kept float (unset: 5 for a detector, 8 otherwise; see
-  // docs/models.md). A recogniser's sequence part after its last pooling always stays float.
+  // The first quantisable layers kept float (unset: none for a detector, 8 otherwise), and those
+  // whose ranges leave out the 0.1% tails at each end (unset: 8 for a detector, none otherwise);
+  // see docs/models.md. A recogniser's sequence part after its last pooling always stays float.
   std::optional<int> float_layers;
+  std::optional<int> clipped_layers;
 };
 
 // Static int8 quantisation of a package's ONNX network, in place, calibrated through the

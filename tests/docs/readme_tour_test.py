@@ -20,6 +20,8 @@ BUILD = Path(sys.argv.pop(1)).resolve() if __name__ == "__main__" else None
 # What a command's output must hold (a substring of the command → substrings of its stdout).
 EXPECTED = {
     "infer examples/demo_text_ocr.jpg": ['"text": "ALL YEAR"'],
+    "--precision int8 examples/demo_text_ocr.jpg": ['"text": "ALL YEAR"'],
+    "--quantize int8 --calibrate examples": ["calibrating on 3 images", "in int8 kernels"],
     "--model models/ppocr-det examples": ['"boundary_result"'],
     "--model models/ppocr-rec examples": ['"text": "STAR"', '"score": 0.93961'],
     "8080/predictions/dbnet": ['"boundary_result"'],
@@ -55,7 +57,7 @@ def fresh_home():
     (home / "examples").symlink_to(SOURCE / "examples")
     (home / "third_party").symlink_to(SOURCE / "third_party")
     (home / "models").mkdir()
-    for package in ("ppocr-det", "ppocr-rec", "ppocr-cls"):
+    for package in ("ppocr-det", "ppocr-rec", "ppocr-cls", "ppocr-det-int8", "ppocr-rec-int8", "ppocr-cls-int8"):
         (home / "models" / package).symlink_to(SOURCE / "models" / package)
     return home, env
 
@@ -101,7 +103,7 @@ class ReadmeTour(unittest.TestCase):
             finally:
                 subprocess.run([BUILD / "ocrserve", "stop"], cwd=home, env=env, capture_output=True)
             self.assertEqual(seen, set(EXPECTED))
-            for made in ["ocr.png", "result.json", "my-det/deploy.json", "mmdeploy_models/dbnet/end2end.onnx",
+            for made in ["ocr.png", "result.json", "my-det/deploy.json", "my-det-int8/deploy.json", "mmdeploy_models/dbnet/end2end.onnx",
                          "checkpoints/dbnet.mar", "compare.png"]:
                 self.assertTrue((home / made).exists(), made)
         finally:

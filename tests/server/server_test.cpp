@@ -7,6 +7,7 @@
 #include <atomic>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -72,6 +73,26 @@ class ServerTest : public ::testing::Test {
 
   fs::path dir_;
 };
+
+// --precision int8 serves det, rec and ocr from the int8 packages setup made: the management API
+// names them, and they read the demo pictures.
+TEST_F(ServerTest, PrecisionInt8ServesTheInt8DefaultPackages) {
+  ServerProcess server({"--precision", "int8"}, {}, dir_);
+  ASSERT_TRUE(server.ready()) << server.banner << server.log();
+  const auto described = http(server.management, "GET", "/models/rec");
+  ASSERT_EQ(described.status, 200) << described.body;
+  EXPECT_NE(json::parse(described.body)[0]["modelUrl"].get<std::string>().find("ppocr-rec-int8"), std::string::npos)
+      << described.body;
+  const auto rec = http(server.inference, "POST", "/predictions/rec", image("demo_text_recog.jpg"));
+  ASSERT_EQ(rec.status, 200) << rec.body;
+  EXPECT_EQ(json::parse(rec.body)["text"], "STAR");
+  const auto ocr = http(server.inference, "POST", "/predictions/ocr", image("demo_text_ocr.jpg"));
+  ASSERT_EQ(ocr.status, 200) << ocr.body;
+  std::multiset<std::string> texts;
+  for (const auto& item : json::parse(ocr.body)) texts.insert(item["text"].get<std::string>());
+  EXPECT_EQ(texts.count("SALE"), 2u) << ocr.body;
+  EXPECT_EQ(texts.count("ALL YEAR"), 1u) << ocr.body;
+}
 
 TEST_F(ServerTest, DefaultModelsAnswerTheSeedsRequests) {
   ServerProcess server({}, {}, dir_);

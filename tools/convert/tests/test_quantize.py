@@ -58,6 +58,18 @@ def run(model, x):
             y = np.clip(a[0], a[1], a[2])
         elif op == 'HardSigmoid':
             y = np.clip(attr(n, 'alpha', 0.2) * a[0] + attr(n, 'beta', 0.5), 0, 1)
+        elif op == 'ConvTranspose':  # kernel = stride = k, unpadded: each pixel writes its own k x k block
+            w = a[1]
+            k = w.shape[2]
+            n_, _, h, wd = a[0].shape
+            y = np.einsum('nchw,cdab->ndhawb', a[0], w).reshape(n_, w.shape[1], h * k, wd * k)
+        elif op == 'DepthToSpace':
+            assert attr(n, 'mode', b'DCR') in (b'CRD', 'CRD')
+            k = attr(n, 'blocksize', 1)
+            n_, c, h, wd = a[0].shape
+            y = a[0].reshape(n_, c // (k * k), k, k, h, wd).transpose(0, 1, 4, 2, 5, 3).reshape(n_, c // (k * k), h * k, wd * k)
+        elif op == 'Relu':
+            y = np.maximum(a[0], 0)
         elif op == 'AveragePool':
             y = a[0]  # 1x1 pooling in these tests
         elif op == 'QuantizeLinear':
@@ -136,6 +148,26 @@ class PrepareTest(unittest.TestCase):
         self.assertEqual(prepared.opset_import[0].version, 13)
         np.testing.assert_allclose(run(prepared, x), expected, rtol=1e-5, atol=1e-5)
 
+    def test_turns_db_upsampling_into_a_convolution_and_depth_to_space_with_the_same_outputs(self):
+        # DB's head: ConvTranspose(k=2, s=2) -> bias Add -> BatchNormalization -> Relu -> ConvTranspose.
+        rng = np.random.default_rng(7)
+        init = {'up1': rng.normal(0, 1, (4, 3, 2, 2)), 'bias': rng.normal(0, 1, (1, 3, 1, 1)),
+                'gamma': rng.uniform(0.5, 2, 3), 'beta': rng.normal(0, 1, 3), 'mean': rng.normal(0, 0.5, 3),
+                'var': rng.uniform(0.5, 2, 3), 'up2': rng.normal(0, 1, (3, 4, 2, 2))}
+        nodes = [helper.make_node('ConvTranspose', ['x', 'up1'], ['t1'], kernel_shape=[2, 2], strides=[2, 2]),
+                 helper.make_node('Add', ['t1', 'bias'], ['b1']),
+                 helper.make_node('BatchNormalization', ['b1', 'gamma', 'beta', 'mean', 'var'], ['n1']),
+                 helper.make_node('Relu', ['n1'], ['r1']),
+                 helper.make_node('ConvTranspose', ['r1', 'up2'], ['y'], kernel_shape=[2, 2], strides=[2, 2])]
+        original = network(nodes, init)
+        x = rng.normal(0, 1, (1, 4, 3, 5)).astype(np.float32)
+        expected = run(original, x)
+        self.assertEqual(expected.shape, (1, 4, 12, 20))
+        prepared = quantize.prepare(network(nodes, init))
+        # The bias and the batch norm folded into the first Conv, moved before its DepthToSpace.
+        self.assertEqual([n.op_type for n in prepared.graph.node], ['Conv', 'DepthToSpace', 'Relu', 'Conv', 'DepthToSpace'])
+        np.testing.assert_allclose(run(prepared, x), expected, rtol=1e-4, atol=1e-4)
+
     def test_observes_the_inputs_and_outputs_of_what_will_be_quantised(self):
         prepared = quantize.prepare(lcnet_block(np.random.default_rng(2)))
         # The image, each convolution's output, and the affine's output that the second reads.
@@ -191,6 +223,18 @@ class QdqTest(unittest.TestCase):
         q = next(n for n in model.graph.node if n.op_type == 'QuantizeLinear' and n.input[0] == 'bn')
         scale, zero = float(g.const(q.input[1])), int(g.const(q.input[2]))
         self.assertAlmostEqual(-zero * scale, -3, delta=scale)
+
+    def test_clips_the_first_layers_ranges_to_their_tails_when_asked(self):
+        ranges = {name: list(r) + [r[0] / 4, r[1] / 4] for name, r in self.ranges.items()}
+        model = onnx.ModelProto()
+        model.CopyFrom(self.prepared)
+        model = quantize.qdq(model, ranges, quantize.Choice(clip_first=1))
+        g = quantize.Graph(model)
+        scale = lambda t: float(g.const(next(n for n in model.graph.node
+                                             if n.op_type == 'QuantizeLinear' and n.input[0] == t).input[1]))
+        # The first Conv's input and output take the tails; the second Conv's output does not.
+        self.assertAlmostEqual(scale('x'), (self.ranges['x'][1] - self.ranges['x'][0]) / 4 / 255, places=6)
+        self.assertAlmostEqual(scale('y'), (self.ranges['y'][1] - self.ranges['y'][0]) / 255, places=6)
 
     def test_leaves_the_first_layers_float_when_asked(self):
         model = self.quantised(quantize.Choice(float_first=1))
