@@ -1,19 +1,26 @@
 """Static int8 quantisation of an ONNX network into QDQ form, with python3-onnx and numpy only.
 
     python3 -m ocrserve_convert.quantize prepare IN.onnx PREPARED.onnx OBSERVED.onnx
-    python3 -m ocrserve_convert.quantize qdq PREPARED.onnx RANGES.json OUT.onnx
+    python3 -m ocrserve_convert.quantize qdq PREPARED.onnx RANGES.json OUT.onnx [--float-first N]
+        [--float-after-last-pool] [--clip-first N]
+    python3 -m ocrserve_convert.quantize int8-share OPTIMIZED.onnx
 
 `prepare` rewrites the float network into an equivalent one that quantises well: constants
-become initializers, per-channel scales and shifts (BatchNormalization, Mul/Add by constants)
-that follow a convolution are folded into its weights, and PaddlePaddle's spelled-out
-hard-swish (four nodes) becomes x * HardSigmoid(x). It also writes OBSERVED: the same network with every
-tensor that will be quantised added as a graph output, which `ocrserve package --quantize`
-runs over the calibration images in our own ONNX Runtime to collect each tensor's range.
+become initializers, the opset moves to 13, per-channel scales and shifts (BatchNormalization,
+Mul/Add by constants) that follow a convolution fold into its weights, PaddlePaddle's spelled-out
+hard-swish (four nodes) becomes x * HardSigmoid(x), and a ConvTranspose whose kernel equals its
+stride becomes a 1x1 Conv and DepthToSpace. It also writes OBSERVED: the same network with every
+tensor that may be quantised added as a graph output, which `ocrserve package --quantize` runs
+over the calibration images in our own ONNX Runtime to measure each tensor's range.
 
-`qdq` inserts QuantizeLinear/DequantizeLinear pairs: weights of Conv, ConvTranspose and MatMul
-as int8, symmetric, per output channel; activations (the inputs and outputs of those nodes)
-as uint8 with the calibrated range. ONNX Runtime fuses DQ -> Conv -> Q into its int8 kernels
-(QLinearConv, MatMulIntegerToFloat); what lies between them stays float.
+`qdq` inserts QuantizeLinear/DequantizeLinear pairs: weights of Conv and MatMul as int8,
+symmetric, per output channel; activations (the inputs and outputs of those nodes, of binary
+Add/Mul, Concat, Resize and pools) as uint8 with the calibrated range. ONNX Runtime fuses each
+DQ -> op -> Q into its int8 kernel (QLinearConv, QLinearMatMul, QLinearAdd, ...). The learnable
+affine after PP-LCNetV3's activations folds into the QuantizeLinear that follows it, and
+hard-swish runs as a uint8 gate and product (qdq's helpers say how).
+
+`int8-share` prints how many of an optimised graph's convolutions and products run in int8.
 """
 import argparse
 import collections
