@@ -46,21 +46,23 @@ install(DIRECTORY tools/convert/ DESTINATION ${CMAKE_INSTALL_DATADIR}/ocrserve/c
   PATTERN tests EXCLUDE PATTERN __pycache__ EXCLUDE)
 
 # The default models scripts/package_models.sh made (models/ is not in git), and the end-to-end
-# "ocr" folder the server assembles from them, with relative links.
+# "ocr" (and "ocr-int8") folder the server assembles from them, with relative links.
 set(OCRSERVE_MODELS_SOURCE ${CMAKE_CURRENT_SOURCE_DIR}/models CACHE PATH "default model packages to install")
-foreach(_package ppocr-det ppocr-rec ppocr-cls)
+foreach(_package ppocr-det ppocr-rec ppocr-cls ppocr-det-int8 ppocr-rec-int8 ppocr-cls-int8)
   install(DIRECTORY ${OCRSERVE_MODELS_SOURCE}/${_package} DESTINATION ${CMAKE_INSTALL_DATADIR}/ocrserve/models OPTIONAL)
 endforeach()
 install(CODE "
   set(_models \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}/ocrserve/models\")
-  if(EXISTS \"\${_models}/ppocr-det\")
-    set(_ocr \"\${_models}/ocr\")
-    file(MAKE_DIRECTORY \"\${_ocr}\")
-    foreach(_part det rec)
-      file(REMOVE \"\${_ocr}/\${_part}\")
-      file(CREATE_LINK ../ppocr-\${_part} \"\${_ocr}/\${_part}\" SYMBOLIC)
-    endforeach()
-  endif()")
+  foreach(_precision \"\" -int8)
+    if(EXISTS \"\${_models}/ppocr-det\${_precision}\")
+      set(_ocr \"\${_models}/ocr\${_precision}\")
+      file(MAKE_DIRECTORY \"\${_ocr}\")
+      foreach(_part det rec)
+        file(REMOVE \"\${_ocr}/\${_part}\")
+        file(CREATE_LINK ../ppocr-\${_part}\${_precision} \"\${_ocr}/\${_part}\" SYMBOLIC)
+      endforeach()
+    endif()
+  endforeach()")
 
 # cpack -G DEB: a Debian package for /usr. Its dependencies are worked out by dpkg-shlibdeps.
 set(CPACK_PACKAGE_NAME ocrserve)

@@ -80,7 +80,8 @@ class InstalledSdk(unittest.TestCase):
                      "include/ocrserve/ocrserve.hpp", "include/ocrserve/version.hpp", "include/ocrserve/c/ocr.h",
                      "include/mmdeploy/text_recognizer.h", "lib/cmake/ocrserve/ocrserveConfig.cmake",
                      "lib/pkgconfig/ocrserve.pc", "share/ocrserve/models/ppocr-det/deploy.json",
-                     "share/ocrserve/models/ocr/det/deploy.json", "share/ocrserve/convert/ocrserve_convert"]:
+                     "share/ocrserve/models/ocr/det/deploy.json", "share/ocrserve/models/ppocr-rec-int8/deploy.json",
+                     "share/ocrserve/models/ocr-int8/rec/deploy.json", "share/ocrserve/convert/ocrserve_convert"]:
             self.assertTrue((self.prefix / path).exists(), path)
         dynamic = run(["readelf", "-d", self.prefix / "lib/libocrserve.so.0"])
         self.assertIn("Library soname: [libocrserve.so.0]", dynamic)

@@ -724,7 +724,8 @@ def main(argv):
         else:
             print(*int8_share(onnx.load(args.optimized)))
         return 0
-    except (QuantizeError, onnx.checker.ValidationError, onnx.onnx_cpp2py_export.shape_inference.InferenceError) as e:
+    except (QuantizeError, ValueError, TypeError, onnx.checker.ValidationError,
+            onnx.onnx_cpp2py_export.shape_inference.InferenceError) as e:  # ValueError: ranges that are not JSON
         print(f'quantize: {e}', file=sys.stderr)
         return 2
 

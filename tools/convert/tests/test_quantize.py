@@ -277,6 +277,12 @@ class CommandLineTest(unittest.TestCase):
                 json.dump({'x': [-4, 4], 'bn': [-9, 7], 'affine': [0, 12], 'y': [-30, 30]}, f)
             r = self.quantizer('qdq', path('prepared.onnx'), path('ranges.json'), path('int8.onnx'), '--float-first', '1')
             self.assertEqual(r.returncode, 0, r.stderr)
+            for broken in ('not json', '{"x": "wide", "bn": [], "affine": [0, 1], "y": [0, 1]}'):
+                with open(path('broken.json'), 'w') as f:
+                    f.write(broken)
+                r = self.quantizer('qdq', path('prepared.onnx'), path('broken.json'), path('no.onnx'))
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertTrue(r.stderr.startswith('quantize: '), r.stderr)
             # ONNX Runtime's optimised graphs name their int8 kernels; this one is written by hand.
             fused = network([helper.make_node('QLinearConv', ['x'], ['q'], domain=''),
                              helper.make_node('Conv', ['q', 'w'], ['y'])], {'w': np.ones((4, 4, 1, 1))})
