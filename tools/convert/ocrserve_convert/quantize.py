@@ -85,12 +85,6 @@ class Graph:
         drop = {id(n) for n in nodes}
         self.set_nodes([n for n in self.graph.node if id(n) not in drop])
 
-    def rename_input(self, old, new):
-        for n in self.graph.node:
-            for k, name in enumerate(n.input):
-                if name == old:
-                    n.input[k] = new
-
 
 def attribute(node, name, default=None):
     for a in node.attribute:
@@ -411,7 +405,9 @@ def prepare(model):
 # (QLinearAdd, QLinearMul, QLinearConcat, QLinearGlobalAveragePool, uint8 Resize and pooling).
 WEIGHTED_OPS = ('Conv', 'ConvTranspose', 'MatMul')
 ACTIVATION_OPS = ('Add', 'Mul', 'Concat', 'Resize', 'GlobalAveragePool', 'AveragePool', 'MaxPool')
-def shares_root(g, a, b):
+
+
+def gated_pair(g, a, b):
     """Whether one of two tensors is a sigmoid of the other (a gated activation: hard-swish)."""
     def gate_of(x, y):
         n = g.producer.get(y)
@@ -454,8 +450,8 @@ def quantized_nodes(g, choice=Choice()):
                 continue
             nodes.append(n)
         elif n.op_type in ('Add', 'Mul'):
-            # Of two different tensors only: hard-swish's x * HardSigmoid(x) stays float.
-            if len(activations) == 2 and not shares_root(g, *activations):
+            # Of two different tensors only; hard-swish's x * HardSigmoid(x) is uint8_gates' to quantise.
+            if len(activations) == 2 and not gated_pair(g, *activations):
                 nodes.append(n)
         elif n.op_type in ACTIVATION_OPS and len(activations) >= 1:
             nodes.append(n)
