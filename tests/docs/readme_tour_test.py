@@ -2,7 +2,8 @@
 """Runs README.md's tour exactly as written, in a fresh folder laid out like the repository after
 ./setup.sh: build/ is the tested build, models/, examples/ and third_party/ are the repository's.
 Each command must succeed, and the ones whose output the README describes must print it. The
-first command block of docs/evaluation.md (on examples/) runs the same way.
+first command block of docs/evaluation.md (on examples/) and the one of docs/models.md's "int8
+packages" run the same way.
 
 Usage: readme_tour_test.py SOURCE_DIR BUILD_DIR   (run by ctest as docs.readme_tour)"""
 import os
@@ -79,6 +80,26 @@ class EvaluationExamples(unittest.TestCase):
             # Saved results scored with --predictions read as the same pipeline run by eval.
             self.assertEqual(len(scores), 2)
             self.assertEqual(scores[0], scores[1])
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+class Int8Examples(unittest.TestCase):
+    def test_the_int8_block_of_docs_models_md_runs_as_written(self):
+        section = (SOURCE / "docs/models.md").read_text().split("## int8 packages", 1)[1]
+        commands = sh_commands(re.search(r"```sh\n(.*?)```", section, re.S).group(1))
+        self.assertEqual(len(commands), 5, commands)
+        home, env = fresh_home()
+        try:
+            for command in commands:
+                result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=home, env=env,
+                                        capture_output=True, text=True, timeout=600)
+                self.assertEqual(result.returncode, 0, f"{command}\n{result.stderr[-2000:]}")
+                if "--precision int8" in command:
+                    self.assertIn('"text": "ALL YEAR"', result.stdout)
+            self.assertTrue((home / "det-ranges.json").exists())
+            self.assertIn('"INT8"', (home / "my-det-int8/deploy.json").read_text())
+            self.assertIn('"INT8"', (home / "crnn-int8/deploy.json").read_text())
         finally:
             shutil.rmtree(home, ignore_errors=True)
 
