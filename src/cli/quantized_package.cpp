@@ -173,7 +173,7 @@ void quantize_package(const fs::path& package_dir, const Int8Options& options, s
   std::vector<std::string> qdq = {"qdq", prepared.string(), ranges.string(), quantized.string(),
                                   "--float-first", std::to_string(float_layers),
                                   "--clip-first", std::to_string(clipped_layers)};
-  if (recognizer) qdq.push_back("--float-after-last-pool");
+  if (recognizer) qdq.insert(qdq.end(), {"--float-after-last-pool", "--dynamic-matmuls"});
   run_quantizer(qdq, scratch.path());
 
   const fs::path optimized = scratch.path() / "optimized.onnx";

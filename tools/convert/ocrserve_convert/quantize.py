@@ -431,10 +431,14 @@ class Choice:
     float (`float_first`) and its sequence part after the backbone's last pooling (attention, and
     the classifier over thousands of characters) float too, which costs little."""
 
-    def __init__(self, float_first=0, float_after_last_pool=False, clip_first=0):
+    def __init__(self, float_first=0, float_after_last_pool=False, clip_first=0, dynamic_matmuls=False):
         self.float_first = float_first
         self.float_after_last_pool = float_after_last_pool
         self.clip_first = clip_first
+        # The matrix products left float quantised dynamically instead (ONNX Runtime's
+        # DynamicQuantizeMatMul: int8 weights, each input quantised as it comes): the recogniser's
+        # attention and classifier read as well so and run a little faster.
+        self.dynamic_matmuls = dynamic_matmuls
 
 
 def quantized_nodes(g, choice=Choice()):
@@ -591,6 +595,27 @@ def uint8_gates(g, tensors):
     return gates
 
 
+def dynamic_matmuls(g):
+    """Every float MatMul by a constant 2-D weight as DynamicQuantizeMatMul (com.microsoft), its
+    weight int8 per column."""
+    nodes = []
+    for n in g.graph.node:
+        w = g.const(n.input[1]) if n.op_type == 'MatMul' else None
+        if w is None or w.ndim != 2:
+            nodes.append(n)
+            continue
+        scale, zero, q = weight_parameters(w.astype(np.float32), 1)
+        for suffix, value in (('_int8', q), ('_int8_scale', scale), ('_int8_zero_point', zero)):
+            g.set_const(n.input[1] + suffix, value)
+        nodes.append(helper.make_node('DynamicQuantizeMatMul', [n.input[0]] + [n.input[1] + s for s in
+                                      ('_int8', '_int8_scale', '_int8_zero_point')], list(n.output),
+                                      domain='com.microsoft'))
+    if any(n.domain == 'com.microsoft' for n in nodes) and \
+            not any(o.domain == 'com.microsoft' for o in g.model.opset_import):
+        g.model.opset_import.append(helper.make_opsetid('com.microsoft', 1))
+    g.set_nodes(nodes)
+
+
 def qdq(model, ranges, choice=Choice()):
     """A prepared network quantised with calibrated ranges: QDQ pairs for ONNX Runtime to fuse.
     A quantised tensor made by a scalar affine y = s*t + a is quantised straight from t, the
@@ -674,6 +699,8 @@ def qdq(model, ranges, choice=Choice()):
         for o in n.output:
             result.extend(after.get(o, []))
     g.set_nodes(result)
+    if choice.dynamic_matmuls:
+        dynamic_matmuls(g)
     drop_unused_initializers(g)
     onnx.checker.check_model(model)
     return model
@@ -702,6 +729,8 @@ def main(argv):
     step.add_argument('out')
     step.add_argument('--float-first', type=int, default=0, help='the first N quantisable nodes stay float')
     step.add_argument('--float-after-last-pool', action='store_true', help="a recogniser's sequence part stays float")
+    step.add_argument('--dynamic-matmuls', action='store_true',
+                      help='the matrix products left float as DynamicQuantizeMatMul')
     step.add_argument('--clip-first', type=int, default=0,
                       help="the first N quantised nodes' tensors take their tails' ranges (0.1%% clipped)")
     step = steps.add_parser('int8-share', help='prints "INT8 ALL" for a graph ONNX Runtime optimised')
@@ -715,7 +744,7 @@ def main(argv):
         elif args.step == 'qdq':
             with open(args.ranges, encoding='utf-8') as f:
                 ranges = json.load(f)
-            choice = Choice(args.float_first, args.float_after_last_pool, args.clip_first)
+            choice = Choice(args.float_first, args.float_after_last_pool, args.clip_first, args.dynamic_matmuls)
             onnx.save(qdq(onnx.load(args.prepared), ranges, choice), args.out)
         else:
             print(*int8_share(onnx.load(args.optimized)))

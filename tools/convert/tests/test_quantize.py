@@ -254,6 +254,24 @@ class QdqTest(unittest.TestCase):
         self.assertEqual(kinds(quantize.Choice()), ['Conv', 'AveragePool', 'Conv'])
         self.assertEqual(kinds(quantize.Choice(float_after_last_pool=True)), ['Conv', 'AveragePool'])
 
+    def test_quantises_the_float_matrix_products_dynamically_when_asked(self):
+        rng = np.random.default_rng(8)
+        w = rng.normal(0, 1, (5, 3)).astype(np.float32)
+        nodes = [helper.make_node('MatMul', ['x', 'w'], ['y'])]
+        graph = helper.make_graph(nodes, 'mm', [helper.make_tensor_value_info('x', onnx.TensorProto.FLOAT, [2, 5])],
+                                  [helper.make_tensor_value_info('y', onnx.TensorProto.FLOAT, [2, 3])],
+                                  [numpy_helper.from_array(w, 'w')])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)])
+        # Left float (float_first), then quantised dynamically.
+        model = quantize.qdq(model, {'x': [-1, 1], 'y': [-1, 1]}, quantize.Choice(float_first=1, dynamic_matmuls=True))
+        (node,) = model.graph.node
+        self.assertEqual((node.op_type, node.domain), ('DynamicQuantizeMatMul', 'com.microsoft'))
+        self.assertIn('com.microsoft', [o.domain for o in model.opset_import])
+        g = quantize.Graph(model)
+        q, scale = g.const(node.input[1]), g.const(node.input[2])
+        self.assertEqual((q.dtype, scale.shape), (np.int8, (3,)))  # int8, one scale per column
+        self.assertTrue(np.all(np.abs(q * scale - w) <= scale / 2 + 1e-7))
+
     def test_refuses_ranges_that_miss_a_tensor(self):
         del self.ranges['affine']
         with self.assertRaisesRegex(quantize.QuantizeError, 'no calibrated range for 1 tensors, e.g. affine'):
