@@ -31,10 +31,6 @@ bool wants_int8(const std::string& deploy_cfg) {
   return fs::path(deploy_cfg).filename().string().find("-int8_") != std::string::npos;
 }
 
-// The converter exits with this when PyTorch, ONNX or OpenCV cannot be imported. It checks its
-// arguments first, so that a mistake is reported in a blink, not after PyTorch's seconds-long import.
-constexpr int kMissingDependencies = 4;
-
 Error missing_dependencies(const std::string& python) {
   return Error(ErrorKind::not_found,
               "ocrserve convert needs Python 3 with PyTorch, ONNX and OpenCV (Debian: apt-get install python3-torch "
@@ -80,7 +76,7 @@ void run_convert(const ConvertOptions& options) {
     case 2:
       throw Error(ErrorKind::bad_input, "conversion refused its input (see the message above)");
     case -1:
-    case kMissingDependencies:
+    case kConverterMissingDependencies:  // it checks its arguments before the seconds-long import of torch
       throw missing_dependencies(python);
     default:
       throw Error(ErrorKind::internal, "conversion failed (see the message above)");
@@ -91,7 +87,7 @@ void run_convert(const ConvertOptions& options) {
                                         "preprocessing");
     }
     Int8Options int8 = options.int8;
-    if (int8.images.empty() && int8.ranges.empty()) int8.images = {options.image};
+    if (int8.images.empty()) int8.images = {options.image};
     quantize_package(options.work_dir, int8, std::cerr);  // standard output is the JSON summary
   }
   if (options.show) show_runtime_result(options);

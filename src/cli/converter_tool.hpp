@@ -14,6 +14,10 @@ std::string python_interpreter();
 // PREFIX/bin/ocrserve), else the source tree this binary was built from.
 std::filesystem::path converter_dir();
 
+// The converter's exit status when a Python module it needs (torch, onnx, numpy, cv2) cannot be
+// imported: `convert` and `package --quantize` answer it with what to install.
+constexpr int kConverterMissingDependencies = 4;
+
 // Runs argv with the converter on PYTHONPATH; the exit status, or -1 when it could not start.
 // Quiet: its output goes nowhere; else its standard output goes to `standard_output` if given.
 int run_converter(const std::vector<std::string>& args, bool quiet,

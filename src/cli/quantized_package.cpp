@@ -32,9 +32,6 @@ BackendOptions all_cores() {
   return options;
 }
 
-// The converter's exit status 4: numpy or onnx could not be imported.
-constexpr int kMissingDependencies = 4;
-
 // Runs a step of the converter's quantiser; what it prints to standard output.
 std::string run_quantizer(const std::vector<std::string>& step, const fs::path& scratch) {
   const fs::path printed = scratch / "printed.txt";
@@ -46,7 +43,7 @@ std::string run_quantizer(const std::vector<std::string>& step, const fs::path& 
     case 2:
       throw Error(ErrorKind::bad_input, "int8 quantisation refused the network (see the message above)");
     case -1:
-    case kMissingDependencies:
+    case kConverterMissingDependencies:
       throw Error(ErrorKind::not_found, "--quantize needs Python 3 with numpy and ONNX (Debian: apt-get install "
                                         "python3-onnx; scripts/install_deps.sh installs it) and the converter in " +
                                             converter_dir().string());
@@ -133,16 +130,15 @@ Json activation_ranges(Model& observed, const std::vector<cv::Mat>& inputs, cons
   return ranges;
 }
 
-fs::path calibrate(const ModelPackage& package, const fs::path& observed, const Int8Options& options,
+fs::path calibrate(const ModelPackage& package, bool detector, const fs::path& observed, const Int8Options& options,
                    const fs::path& scratch, std::ostream& log) {
   if (!options.ranges.empty()) return options.ranges;
-  const bool detector = codec_task(package.codec, package.codec_where) == CodecTask::detection;
   const std::vector<cv::Mat> inputs = network_inputs(detector, options);
   ModelPackage observing = package;
   observing.network = observed;
   Model model(observing, all_cores());
   log << "calibrating on " << inputs.size() << (detector ? " image" : " text line") << (inputs.size() == 1 ? "" : "s")
-            << std::endl;
+      << std::endl;
   const std::vector<std::string> own = make_backend("onnxruntime", package.network, BackendOptions{})->output_names();
   const fs::path ranges = options.save_ranges.empty() ? scratch / "ranges.json" : options.save_ranges;
   std::ofstream out(ranges);
@@ -159,21 +155,21 @@ void quantize_package(const fs::path& package_dir, const Int8Options& options, s
     throw Error(ErrorKind::unsupported, "--quantize int8: only ONNX Runtime packages can be quantised (this one is " +
                                             package.backend + ")");
   }
+  const CodecTask task = codec_task(package.codec, package.codec_where);
+  const bool detector = task == CodecTask::detection;
   const ScratchDir scratch("ocrserve-quantize");
   const fs::path prepared = scratch.path() / "prepared.onnx", observed = scratch.path() / "observed.onnx";
   run_quantizer({"prepare", package.network.string(), prepared.string(), observed.string()}, scratch.path());
-  const fs::path ranges = calibrate(package, observed, options, scratch.path(), log);
+  const fs::path ranges = calibrate(package, detector, observed, options, scratch.path(), log);
 
   const fs::path quantized = scratch.path() / "int8.onnx";
-  const bool detector = codec_task(package.codec, package.codec_where) == CodecTask::detection;
-  const bool recognizer = codec_task(package.codec, package.codec_where) == CodecTask::recognition;
   // The defaults that read best on the dev sets (quantize.py's Choice says why).
   const int float_layers = options.float_layers.value_or(detector ? 0 : 8);
   const int clipped_layers = options.clipped_layers.value_or(detector ? 8 : 0);
   std::vector<std::string> qdq = {"qdq", prepared.string(), ranges.string(), quantized.string(),
                                   "--float-first", std::to_string(float_layers),
                                   "--clip-first", std::to_string(clipped_layers)};
-  if (recognizer) qdq.insert(qdq.end(), {"--float-after-last-pool", "--dynamic-matmuls"});
+  if (task == CodecTask::recognition) qdq.insert(qdq.end(), {"--float-after-last-pool", "--dynamic-matmuls"});
   run_quantizer(qdq, scratch.path());
 
   const fs::path optimized = scratch.path() / "optimized.onnx";
@@ -186,7 +182,7 @@ void quantize_package(const fs::path& package_dir, const Int8Options& options, s
   deploy["models"][0]["precision"] = "INT8";  // mmdeploy's field, FP32 as written
   write_json_file(package_dir / "deploy.json", deploy);
   log << "int8: ONNX Runtime runs " << int8 << " of the network's " << all
-            << " convolutions and matrix products in int8 kernels\n";
+      << " convolutions and matrix products in int8 kernels\n";
 }
 
 }  // namespace ocrserve

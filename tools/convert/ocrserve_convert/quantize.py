@@ -564,13 +564,13 @@ def floor_of_readers(g, y):
     return None
 
 
-def uint8_gates(g, tensors):
+def uint8_gates(g, tensors, affine_inputs):
     """Hard-swish x * HardSigmoid(x) between quantised tensors, done in uint8: the gate becomes a
     1x1 depthwise Conv (weight alpha, bias beta) quantised to [0, 1], whose saturation is the
-    clip, and the product a QLinearMul. Two uint8 passes instead of four float ones. Returns the
-    gate tensors."""
+    clip, and the product a QLinearMul. Two uint8 passes instead of four float ones. A product is
+    only worth it where it is quantised: a quantised tensor, or one of `affine_inputs` (those an
+    affine folded into a QuantizeLinear reads). Returns the gate tensors."""
     quantized = set(tensors)
-    affine_inputs = {found[0] for found in (affine_source(g, y) for y in tensors) if found}
     gates = []
     for sigmoid in list(g.graph.node):
         x = sigmoid.input[0]
@@ -628,7 +628,8 @@ def qdq(model, ranges, choice=Choice()):
     if missing:
         raise QuantizeError(f'no calibrated range for {len(missing)} tensors, e.g. {missing[0]}')
     floors = {y: floor_of_readers(g, y) for y in tensors}  # before the gates replace the HardSigmoids
-    gates = uint8_gates(g, tensors)
+    affines = {y: affine_source(g, y) for y in tensors}
+    gates = uint8_gates(g, tensors, {found[0] for found in affines.values() if found})
     ranges = dict(ranges, **{gate: (0.0, 1.0) for gate in gates})
     tensors += gates
     nodes += [g.producer[gate] for gate in gates]
@@ -649,7 +650,7 @@ def qdq(model, ranges, choice=Choice()):
         low, high = ranges[y][2:4] if y in clipped and len(ranges[y]) == 4 else ranges[y][:2]
         floor = floors.get(y)
         scale, zero_point = activation_parameters(low if floor is None else max(low, floor), high)
-        folded = affine_source(g, y)
+        folded = affines.get(y)
         steps = round(folded[2] / scale) if folded else 0
         if abs(steps) >= 8:
             scale = np.float32(folded[2] / steps)  # a whole number of steps: the shift is exact
