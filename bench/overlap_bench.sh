@@ -11,8 +11,8 @@
 #
 # OCRSERVE: the binary (default build/ocrserve); DEV: the folder of the sets; PAIRS (default 3);
 # PASSES (default 1; more make a longer stream, in which the first images' warm-up and the last
-# image's tail, when one core may wait for the other, weigh less); PRECISIONS (default "fp32 int8"); CORES (default nproc). Prints one Markdown table
-# (docs/benchmarks.md).
+# image's tail, when one core may wait for the other, weigh less); PRECISIONS (default
+# "fp32 int8"); CORES (default nproc). Prints one Markdown table (docs/benchmarks.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ocrserve=${OCRSERVE:-$root/build/ocrserve}
