@@ -328,6 +328,7 @@ TEST_F(HostileInput, SlowUploadsCannotHoldMoreThanTheUploadBudget) {
   }
   EXPECT_EQ(refused.status, 503);
   EXPECT_NE(message(refused).find("ocrserve_max_upload_memory"), std::string::npos) << refused.body;
+  EXPECT_EQ(refused.headers["retry-after"], "1");  // as every 503: the client may retry
   close(slow);  // the reservation goes with the connection
   test::HttpReply accepted;
   const auto image = demo("demo_text_recog.jpg");

@@ -390,6 +390,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       out->set(http::field::cache_control, "no-cache; no-store, must-revalidate, private");
       out->set(http::field::expires, "Thu, 01 Jan 1970 00:00:00 UTC");
     }
+    // Busy or draining: the client may come back in a second, whichever API said so.
+    if (response.status == 503) out->set(http::field::retry_after, "1");
     for (const auto& [name, value] : response.headers) out->set(name, value);
     out->keep_alive(!close_after);
     // An HTTP/1.0 client keeps the connection only when the answer says so.
@@ -521,6 +523,17 @@ HttpServer::HttpServer(size_t io_threads) : impl_(std::make_unique<Impl>()) {
 HttpServer::~HttpServer() { stop(); }
 
 HttpResponse plain_error(int status, const std::string& message) { return HttpResponse{status, message + "\n", "text/plain", {}}; }
+
+int http_status(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::bad_input:
+    case ErrorKind::unsupported: return 400;
+    case ErrorKind::not_found: return 404;
+    case ErrorKind::overloaded: return 503;
+    case ErrorKind::internal: break;
+  }
+  return 500;
+}
 
 uint16_t HttpServer::listen(const std::string& host, uint16_t port, HttpHandler handler, const HttpLimits& limits,
                             ErrorResponder errors, std::shared_ptr<const TlsContext> tls) {

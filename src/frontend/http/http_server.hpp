@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "ocrserve/error.hpp"
+
 namespace ocrserve {
 
 class TlsContext;
@@ -50,6 +52,9 @@ using HttpHandler = std::function<void(HttpRequest&&, Respond)>;
 using ErrorResponder = std::function<HttpResponse(int status, const std::string& message)>;
 // A plain-text body: for listeners whose API has no error format of its own.
 HttpResponse plain_error(int status, const std::string& message);
+// The status every API answers a failure of this kind with: 400 for input that is wrong or not
+// supported, 404, 503 when overloaded (the transport adds Retry-After to any 503), else 500.
+int http_status(ErrorKind kind) noexcept;
 
 struct HttpLimits {
   size_t max_request_size = 6553500;         // body bytes; larger → 413 before reading it

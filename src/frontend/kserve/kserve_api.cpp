@@ -182,18 +182,7 @@ HttpResponse kserve_error(const std::exception_ptr& error) {
   } catch (const TooLargeError& e) {
     return error_body(413, e.what());
   } catch (const Error& e) {
-    switch (e.kind()) {
-      case ErrorKind::bad_input:
-      case ErrorKind::unsupported: return error_body(400, e.what());
-      case ErrorKind::not_found: return error_body(404, e.what());
-      case ErrorKind::overloaded: {
-        HttpResponse response = error_body(503, e.what());
-        response.headers.emplace_back("Retry-After", "1");
-        return response;
-      }
-      case ErrorKind::internal: break;
-    }
-    return error_body(500, e.what());
+    return error_body(http_status(e.kind()), e.what());
   } catch (const std::exception& e) {
     return error_body(500, e.what());
   }

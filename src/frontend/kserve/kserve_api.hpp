@@ -13,8 +13,7 @@
 namespace ocrserve::kserve {
 
 // KServe's error answer for a failed call: {"error": message} with 413 for the request-wide
-// limits, 404 for an unknown model or version, 503 (and Retry-After) when overloaded, 400 for a
-// bad request, 500 otherwise.
+// limits, else the error's http_status() (500 for anything that is not an Error).
 HttpResponse kserve_error(const std::exception_ptr& error);
 
 // How a protocol's handler words its errors: kserve_error on /v1 and /v2; TorchServe's body on

@@ -25,18 +25,9 @@ HttpResponse transport_error(int status, const std::string& message) {
 }
 
 HttpResponse error_response(const Error& error) {
-  switch (error.kind()) {
-    case ErrorKind::bad_input: return error_response(400, "BadRequestException", error.what());
-    case ErrorKind::not_found: return error_response(404, "ModelNotFoundException", error.what());
-    case ErrorKind::unsupported: return error_response(400, "BadRequestException", error.what());
-    case ErrorKind::overloaded: {
-      HttpResponse response = error_response(503, "ServiceUnavailableException", error.what());
-      response.headers.emplace_back("Retry-After", "1");
-      return response;
-    }
-    case ErrorKind::internal: break;
-  }
-  return error_response(500, "InternalServerException", error.what());
+  const int status = http_status(error.kind());
+  if (status == 404) return error_response(404, "ModelNotFoundException", error.what());
+  return transport_error(status, error.what());
 }
 
 HttpResponse model_not_found(const Error& error) {

@@ -13,10 +13,10 @@ namespace ocrserve {
 std::string error_body(int code, const std::string& type, const std::string& message);
 HttpResponse error_response(int code, const std::string& type, const std::string& message);
 
-// An error the HTTP transport answers itself, with the exception type TorchServe gives its status.
+// An error status, with the exception type TorchServe gives it (the transport's own errors too).
 HttpResponse transport_error(int status, const std::string& message);
 
-// bad_input → 400, not_found → 404, unsupported → 400, overloaded → 503, internal → 500.
+// The error's http_status(), 404 as ModelNotFoundException.
 HttpResponse error_response(const Error& error);
 
 // 404 ModelNotFoundException, or ModelVersionNotFoundException when the model exists.

@@ -66,11 +66,7 @@ HttpHandler with_common_behaviour(Server& server, HttpHandler handler) {
       server.metrics().add(counter, server.metrics().host_labels(), 1);
       respond(std::move(response));
     };
-    if (server.draining()) {
-      HttpResponse response = error_response(503, "ServiceUnavailableException", "ocrserve is shutting down");
-      response.headers.emplace_back("Retry-After", "1");
-      return counted(std::move(response));
-    }
+    if (server.draining()) return counted(error_response(503, "ServiceUnavailableException", "ocrserve is shutting down"));
     handler(std::move(request), counted);
   };
 }
