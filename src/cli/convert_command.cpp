@@ -70,17 +70,8 @@ void run_convert(const ConvertOptions& options) {
     if (options.dump_info) args.push_back("--dump-info");
     if (options.show) args.push_back("--show");
   }
-  switch (run_converter(args, false)) {
-    case 0:
-      break;
-    case 2:
-      throw Error(ErrorKind::bad_input, "conversion refused its input (see the message above)");
-    case -1:
-    case kConverterMissingDependencies:  // it checks its arguments before the seconds-long import of torch
-      throw missing_dependencies(python);
-    default:
-      throw Error(ErrorKind::internal, "conversion failed (see the message above)");
-  }
+  check_converter_status(run_converter(args, false), "conversion refused its input", "conversion failed",
+                         missing_dependencies(python));
   if (!options.list && wants_int8(options.deploy_cfg)) {
     if (!options.dump_info) {
       throw Error(ErrorKind::bad_input, "an int8 deploy config needs --dump-info: calibration runs the package's "

@@ -56,4 +56,17 @@ int run_converter(const std::vector<std::string>& args, bool quiet, const fs::pa
   return WEXITSTATUS(status) == 127 ? -1 : WEXITSTATUS(status);
 }
 
+void check_converter_status(int status, const std::string& refused, const std::string& failed, const Error& missing) {
+  // The converter exits with 4 when a module cannot be imported; it checks its arguments (2)
+  // first, so that a mistake is reported in a blink, not after PyTorch's seconds-long import.
+  constexpr int kMissingDependencies = 4;
+  switch (status) {
+    case 0: return;
+    case 2: throw Error(ErrorKind::bad_input, refused + " (see the message above)");
+    case -1:
+    case kMissingDependencies: throw missing;
+    default: throw Error(ErrorKind::internal, failed + " (see the message above)");
+  }
+}
+
 }  // namespace ocrserve

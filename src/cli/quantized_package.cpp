@@ -37,19 +37,11 @@ std::string run_quantizer(const std::vector<std::string>& step, const fs::path& 
   const fs::path printed = scratch / "printed.txt";
   std::vector<std::string> args = {python_interpreter(), "-m", "ocrserve_convert.quantize"};
   args.insert(args.end(), step.begin(), step.end());
-  switch (run_converter(args, false, printed)) {
-    case 0:
-      break;
-    case 2:
-      throw Error(ErrorKind::bad_input, "int8 quantisation refused the network (see the message above)");
-    case -1:
-    case kConverterMissingDependencies:
-      throw Error(ErrorKind::not_found, "--quantize needs Python 3 with numpy and ONNX (Debian: apt-get install "
-                                        "python3-onnx; scripts/install_deps.sh installs it) and the converter in " +
-                                            converter_dir().string());
-    default:
-      throw Error(ErrorKind::internal, "int8 quantisation failed (see the message above)");
-  }
+  check_converter_status(run_converter(args, false, printed), "int8 quantisation refused the network",
+                         "int8 quantisation failed",
+                         Error(ErrorKind::not_found, "--quantize needs Python 3 with numpy and ONNX (Debian: apt-get "
+                                                     "install python3-onnx; scripts/install_deps.sh installs it) and "
+                                                     "the converter in " + converter_dir().string()));
   std::ifstream in(printed);
   std::stringstream text;
   text << in.rdbuf();
